@@ -1,0 +1,100 @@
+#include "openhi/core/file_util.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "openhi/core/ids.h"
+
+namespace openhi {
+namespace fs = std::filesystem;
+
+namespace {
+Status ErrnoStatus(std::string_view what, const fs::path& p) {
+  int e = errno;
+  std::string m = std::string(what) + " " + p.string() + ": " + std::strerror(e);
+  if (e == ENOENT) return NotFound(std::move(m));
+  if (e == ENOSPC || e == EDQUOT) return ResourceExhausted(std::move(m));
+  return Internal(std::move(m));
+}
+}  // namespace
+
+Result<Bytes> ReadFile(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open", path);
+  Bytes out;
+  off_t size = ::lseek(fd, 0, SEEK_END);
+  if (size > 0) out.reserve(static_cast<size_t>(size));
+  ::lseek(fd, 0, SEEK_SET);
+  std::byte buf[1 << 16];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Status s = ErrnoStatus("read", path);
+      ::close(fd);
+      return s;
+    }
+    if (n == 0) break;
+    out.insert(out.end(), buf, buf + n);
+  }
+  ::close(fd);
+  return out;
+}
+
+Status WriteFileAtomic(const fs::path& path, ByteView data, bool fsync_file) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) return Internal("create_directories " + path.parent_path().string() + ": " + ec.message());
+  fs::path tmp = path;
+  tmp += ".tmp-" + NewId().substr(0, 8);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoStatus("create", tmp);
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Status s = ErrnoStatus("write", tmp);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return s;
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (fsync_file && ::fsync(fd) != 0) {
+    Status s = ErrnoStatus("fsync", tmp);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    Status s = ErrnoStatus("rename", path);
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  return Status::Ok();
+}
+
+Status SyncDirectory(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open dir", dir);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return ErrnoStatus("fsync dir", dir);
+  return Status::Ok();
+}
+
+Status SyncFilesystem(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open", path);
+  int rc = ::syncfs(fd);
+  ::close(fd);
+  if (rc != 0) return ErrnoStatus("syncfs", path);
+  return Status::Ok();
+}
+
+}  // namespace openhi
