@@ -1,0 +1,32 @@
+#pragma once
+// JSON codec of the AHI wire model (restJson1 member names). The only place where AWS wire
+// names are spelled. Thread-safe (pure functions).
+#include <nlohmann/json.hpp>
+
+#include "openhi/ahi/model.h"
+#include "openhi/core/status.h"
+
+namespace openhi::ahi {
+
+using Json = nlohmann::json;
+
+// Shapes as returned by the operations named in each comment.
+Json DatastorePropertiesJson(const Datastore& d);  // GetDatastore.datastoreProperties
+Json DatastoreSummaryJson(const Datastore& d);     // ListDatastores.datastoreSummaries[]
+Json JobPropertiesJson(const ImportJob& j);        // GetDICOMImportJob.jobProperties
+Json JobSummaryJson(const ImportJob& j);           // ListDICOMImportJobs.jobSummaries[]
+Json GetImageSetJson(const ImageSetVersion& v);    // GetImageSet response
+Json ImageSetPropertiesJson(const ImageSetVersion& v);  // ListImageSetVersions entries
+Json ImageSetSummaryJson(const ImageSetSummary& s);     // SearchImageSets summaries[]
+
+// Parses a SearchImageSets body ({"filters":[...],"sort":{...}}), enforcing ahi-api.md §9:
+// 0..2 filters, EQUAL with one value, BETWEEN with two values of the same field, BETWEEN only
+// on createdAt/updatedAt/DICOMStudyDateAndTime, each value exactly one member. kInvalidArgument
+// otherwise. An empty or null body means no filters.
+Result<SearchCriteria> ParseSearchCriteria(const Json& body);
+Json SortJson(const SearchCriteria& c);
+
+// Parses text as JSON; kInvalidArgument with the parser's position on failure. Never throws.
+Result<Json> ParseJson(std::string_view text);
+
+}  // namespace openhi::ahi
