@@ -2,6 +2,8 @@
 
 #include <regex>
 
+#include "openhi/core/base64.h"
+
 namespace openhi::ahi {
 namespace {
 
@@ -240,6 +242,107 @@ Result<SearchCriteria> ParseSearchCriteria(const Json& body) {
 Json SortJson(const SearchCriteria& c) {
   return Json{{"sortField", SortFieldName(c.sort_field)},
               {"sortOrder", c.sort_ascending ? "ASC" : "DESC"}};
+}
+
+Json CreateDatastoreResponseJson(const Datastore& d) {
+  return Json{{"datastoreId", d.id}, {"datastoreStatus", ToString(d.status)}};
+}
+
+Json DeleteDatastoreResponseJson(const Datastore& d) { return CreateDatastoreResponseJson(d); }
+
+Json StartImportResponseJson(const ImportJob& j) {
+  return Json{{"datastoreId", j.datastore_id},
+              {"jobId", j.id},
+              {"jobStatus", ToString(j.status)},
+              {"submittedAt", j.submitted_at}};
+}
+
+Json UpdateImageSetMetadataResponseJson(const ImageSetVersion& v) {
+  Json j{{"datastoreId", v.datastore_id},
+         {"imageSetId", v.image_set_id},
+         {"latestVersionId", std::to_string(v.version)},
+         {"imageSetState", ToString(v.state)},
+         {"imageSetWorkflowStatus", ToString(v.workflow)},
+         {"createdAt", v.created_at},
+         {"updatedAt", v.updated_at}};
+  PutIfNotEmpty(j, "message", v.message);
+  return j;
+}
+
+Json CopyImageSetResponseJson(const ImageSetVersion& source, const ImageSetVersion& destination) {
+  auto props = [](const ImageSetVersion& v) {
+    return Json{{"imageSetId", v.image_set_id},
+                {"latestVersionId", std::to_string(v.version)},
+                {"imageSetState", ToString(v.state)},
+                {"imageSetWorkflowStatus", ToString(v.workflow)},
+                {"createdAt", v.created_at},
+                {"updatedAt", v.updated_at},
+                {"imageSetArn", v.arn}};
+  };
+  return Json{{"datastoreId", source.datastore_id},
+              {"sourceImageSetProperties", props(source)},
+              {"destinationImageSetProperties", props(destination)}};
+}
+
+Json DeleteImageSetResponseJson(const ImageSetVersion& v) {
+  return Json{{"datastoreId", v.datastore_id},
+              {"imageSetId", v.image_set_id},
+              {"imageSetState", ToString(v.state)},
+              {"imageSetWorkflowStatus", ToString(v.workflow)}};
+}
+
+Result<int64_t> ParseVersionId(std::string_view text) {
+  if (text.empty() || text.size() > 18) return InvalidArgument("version IDs are decimal numbers");
+  int64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return InvalidArgument("version IDs are decimal numbers");
+    v = v * 10 + (c - '0');
+  }
+  if (v < 1) return InvalidArgument("version IDs start at 1");
+  return v;
+}
+
+namespace {
+// An attribute document: base64 of JSON (the wire form) or, leniently, raw JSON text.
+Result<std::string> DecodeAttributeDocument(const Json& v, const char* name) {
+  if (!v.is_string()) return InvalidArgument(std::string(name) + " must be a string");
+  const std::string& s = v.get_ref<const std::string&>();
+  if (!s.empty() && s.front() == '{') return s;
+  auto raw = Base64Decode(s);
+  if (!raw.ok()) return InvalidArgument(std::string(name) + " is neither base64 nor JSON");
+  return std::string(AsStringView(*raw));
+}
+}  // namespace
+
+Result<MetadataUpdates> ParseMetadataUpdates(const Json& body) {
+  if (!body.is_object()) return InvalidArgument("updateImageSetMetadataUpdates must be an object");
+  MetadataUpdates out;
+  const bool has_updates = body.contains("DICOMUpdates");
+  const bool has_revert = body.contains("revertToVersionId");
+  if (has_updates == has_revert) {
+    return InvalidArgument("give exactly one of DICOMUpdates or revertToVersionId");
+  }
+  if (has_revert) {
+    const Json& r = body["revertToVersionId"];
+    if (!r.is_string()) return InvalidArgument("revertToVersionId must be a string");
+    OPENHI_ASSIGN_OR_RETURN(int64_t v, ParseVersionId(r.get<std::string>()));
+    out.revert_to_version = v;
+    return out;
+  }
+  const Json& u = body["DICOMUpdates"];
+  if (!u.is_object()) return InvalidArgument("DICOMUpdates must be an object");
+  if (u.contains("updatableAttributes")) {
+    OPENHI_ASSIGN_OR_RETURN(out.updatable_attributes,
+                            DecodeAttributeDocument(u["updatableAttributes"], "updatableAttributes"));
+  }
+  if (u.contains("removableAttributes")) {
+    OPENHI_ASSIGN_OR_RETURN(out.removable_attributes,
+                            DecodeAttributeDocument(u["removableAttributes"], "removableAttributes"));
+  }
+  if (out.updatable_attributes.empty() && out.removable_attributes.empty()) {
+    return InvalidArgument("DICOMUpdates needs updatableAttributes or removableAttributes");
+  }
+  return out;
 }
 
 Result<Json> ParseJson(std::string_view text) {

@@ -19,6 +19,27 @@ Json GetImageSetJson(const ImageSetVersion& v);    // GetImageSet response
 Json ImageSetPropertiesJson(const ImageSetVersion& v);  // ListImageSetVersions entries
 Json ImageSetSummaryJson(const ImageSetSummary& s);     // SearchImageSets summaries[]
 
+// Operation responses (the body of a 200).
+Json CreateDatastoreResponseJson(const Datastore& d);
+Json DeleteDatastoreResponseJson(const Datastore& d);
+Json StartImportResponseJson(const ImportJob& j);
+Json UpdateImageSetMetadataResponseJson(const ImageSetVersion& v);
+Json CopyImageSetResponseJson(const ImageSetVersion& source, const ImageSetVersion& destination);
+Json DeleteImageSetResponseJson(const ImageSetVersion& v);
+
+// UpdateImageSetMetadata's `updateImageSetMetadataUpdates` union: exactly one of DICOMUpdates
+// (each attribute document base64 on the wire; raw JSON text is accepted too, as the CLI's
+// raw-in-base64-out sends) or revertToVersionId.
+struct MetadataUpdates {
+  std::string updatable_attributes;  // decoded JSON text, may be empty
+  std::string removable_attributes;
+  std::optional<int64_t> revert_to_version;
+};
+Result<MetadataUpdates> ParseMetadataUpdates(const Json& body);
+
+// A version ID: decimal digits, starting at 1. kInvalidArgument otherwise.
+Result<int64_t> ParseVersionId(std::string_view text);
+
 // Parses a SearchImageSets body ({"filters":[...],"sort":{...}}), enforcing ahi-api.md §9:
 // 0..2 filters, EQUAL with one value, BETWEEN with two values of the same field, BETWEEN only
 // on createdAt/updatedAt/DICOMStudyDateAndTime, each value exactly one member. kInvalidArgument

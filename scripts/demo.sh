@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The main job on the embedded default (SQLite + files): writes a synthetic CT series, creates a
+# datastore, imports the series as lossless HTJ2K, searches, reads the metadata and one frame.
+# Everything lands in ./demo-data (removed first). Set OPENHI_DEMO_INPUT to import your own
+# folder of DICOM P10 files instead of the synthetic series.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup-debian.sh >/dev/null
+bash scripts/build.sh openhi >/dev/null
+bin=build/openhi
+work=demo-data
+rm -rf "$work" && mkdir -p "$work"
+data="$work/store"
+
+input=${OPENHI_DEMO_INPUT:-}
+if [[ -z $input ]]; then
+  echo "== synthetic CT series (64 slices, 256x256, with a spleen-like blob)"
+  $bin synth --output "$work/series" --slices 64
+  rm -f "$work/series/mask.nrrd"  # keep the ground truth out of the import folder
+  input="$work/series"
+fi
+
+echo "== create-datastore"
+ds=$($bin store create-datastore --data-dir "$data" --datastore-name demo | python3 -c 'import json,sys;print(json.load(sys.stdin)["datastoreId"])')
+echo "datastoreId: $ds"
+
+echo "== start-dicom-import-job (runs here; progress shows on a terminal)"
+$bin store start-dicom-import-job --data-dir "$data" --datastore-id "$ds" \
+  --input-s3-uri "$input" --output-s3-uri "$work/import-output"
+cat "$work"/import-output/*/job-output-manifest.json
+
+echo "== search-image-sets"
+$bin store search-image-sets --data-dir "$data" --datastore-id "$ds" > "$work/search.json"
+cat "$work/search.json"
+set_id=$(python3 -c 'import json;print(json.load(open("'"$work"'/search.json"))["imageSetsMetadataSummaries"][0]["imageSetId"])')
+
+echo "== get-image-set-metadata (gzip JSON)"
+$bin store get-image-set-metadata --data-dir "$data" --datastore-id "$ds" --image-set-id "$set_id" "$work/metadata.json.gz"
+frame=$(python3 -c '
+import gzip,json
+d=json.load(gzip.open("'"$work"'/metadata.json.gz"))
+s=next(iter(d["Study"]["Series"].values()))
+i=next(iter(s["Instances"].values()))
+print(i["ImageFrames"][0]["ID"])')
+
+echo "== get-image-frame $frame"
+$bin store get-image-frame --data-dir "$data" --datastore-id "$ds" --image-set-id "$set_id" \
+  --image-frame-information "imageFrameId=$frame" "$work/frame.jph"
+echo "frame codestream: $(stat -c %s "$work/frame.jph") bytes in $work/frame.jph"
+echo "demo done: store in $data"
