@@ -6,6 +6,7 @@
 #include "openhi/ahi/json.h"
 #include "openhi/cli/cli_output.h"
 #include "openhi/cli/progress.h"
+#include "openhi/cli/serve_command.h"
 #include "openhi/core/file_util.h"
 #include "openhi/core/ids.h"
 #include "openhi/store/store.h"
@@ -430,6 +431,7 @@ void AddStoreCommands(CLI::App& app, int* exit_code) {
   for (CLI::App* sub : st->get_subcommands({})) {
     sub->add_option("--import-threads", common->threads, "Import worker threads (0: all cores)");
   }
+  AddServeCommand(*st, exit_code);  // after the loop: serve has its own flags
 }
 
 }  // namespace openhi::cli

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "openhi/core/gzip.h"
 #include "openhi/core/ids.h"
 #include "openhi/store/internal/store_impl.h"
@@ -37,7 +39,12 @@ std::string MetadataBlobKey(const std::string& datastore_id, const std::string& 
 }
 
 Status ValidateIdArg(const std::string& what, const std::string& id) {
-  if (!IsValidId(id)) return InvalidArgument(what + " must match [0-9a-z]{32}");
+  // The service model's pattern. Our own IDs are hex, so a well-formed ID with g-z letters is
+  // simply not found; either way only [0-9a-z] ever reaches SQL or a path.
+  bool ok = id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
+              return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
+            });
+  if (!ok) return InvalidArgument(what + " must match [0-9a-z]{32}");
   return Status::Ok();
 }
 
