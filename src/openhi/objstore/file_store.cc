@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "openhi/core/file_util.h"
+#include "openhi/objstore/s3_store.h"
 
 namespace openhi::objstore {
 namespace fs = std::filesystem;
@@ -107,9 +108,7 @@ std::unique_ptr<ObjectStore> NewFileStore(const fs::path& root) {
 Result<Location> OpenLocation(std::string_view uri) {
   std::string u(uri);
   if (u.empty()) return InvalidArgument("empty URI");
-  if (u.rfind("s3://", 0) == 0) {
-    return Unimplemented("s3:// URIs need an S3 endpoint (--s3-endpoint); not configured");
-  }
+  if (u.rfind("s3://", 0) == 0) return OpenS3Location(u);
   std::string path = u;
   if (u.rfind("file://", 0) == 0) {
     path = u.substr(7);

@@ -1,8 +1,8 @@
 #pragma once
 // ObjectStore: the blob interface under the store engine and the import jobs' input and output.
-// Embedded default: local files (file_store.h). Scaled: S3-compatible storage (added behind the
-// same interface). Object keys are '/'-separated relative names; every key is validated by
-// ValidateKey before it reaches a filesystem or a URL.
+// Embedded default: local files (file_store.h). Scaled: S3-compatible storage (s3_store.h).
+// Object keys are '/'-separated relative names; every key is validated by ValidateKey before it
+// reaches a filesystem or a URL.
 //
 // Thread safety: implementations are safe for concurrent use from several threads.
 #include <cstdint>
@@ -52,8 +52,8 @@ struct Location {
 };
 
 // Opens the location named by `uri`: "file:///abs/dir/", "/abs/dir" or "rel/dir" (a folder,
-// created on first Put). s3:// URIs need an S3 backend (the HTTP API issue); until it is
-// configured they fail with kUnimplemented.
+// created on first Put), or "s3://bucket/prefix/" (see OpenS3Location in s3_store.h: it needs
+// SetDefaultS3Config first, and fails with kUnimplemented until then).
 Result<Location> OpenLocation(std::string_view uri);
 
 }  // namespace openhi::objstore
