@@ -314,6 +314,11 @@ DicomFile::~DicomFile() = default;
 
 std::string DicomFile::TransferSyntaxUid() const { return impl_->transfer_syntax_uid; }
 
+Status DicomFile::CheckComplete() const {
+  if (impl_->pixel_data_truncated) return InvalidArgument(impl_->truncation);
+  return Status::Ok();
+}
+
 Result<std::string> DicomFile::GetString(Tag tag) const {
   const DcmTagKey key(static_cast<Uint16>(tag >> 16), static_cast<Uint16>(tag & 0xFFFF));
   DcmElement* element = FindTopLevel(*impl_, key);

@@ -61,6 +61,11 @@ class DicomFile {
   // "1\2"). kNotFound if absent or empty; kInvalidArgument for a sequence or binary.
   Result<std::string> GetString(Tag tag) const;
 
+  // OK unless the file was cut off (it ends inside Pixel Data, e.g. without the sequence
+  // delimiter of encapsulated pixel data). Such a file parses, but a store must not accept it
+  // as complete: kInvalidArgument with a "truncated file: ..." message.
+  Status CheckComplete() const;
+
   // The pixel module. kNotFound when the object has no (7FE0,0010) Pixel Data (also for Float
   // Pixel Data objects); kInvalidArgument when the pixel module attributes are missing or
   // inconsistent (NumberOfFrames "1A", BitsStored > BitsAllocated, HighBit outside

@@ -164,6 +164,11 @@ Result<IngestedInstance> IngestFrames(const dicom::DicomFile& file, IngestedInst
 Result<IngestedInstance> IngestInstance(ByteView p10, const std::string& blob_prefix,
                                         objstore::ObjectStore& blobs) {
   OPENHI_ASSIGN_OR_RETURN(dicom::DicomFile file, dicom::DicomFile::Parse(p10));
+  OPENHI_RETURN_IF_ERROR(file.CheckComplete());
+  // AHI requires P10 files with file meta: without (0002,0010) the encoding is a guess.
+  if (!file.GetString(dicom::MakeTag(0x0002, 0x0010)).ok()) {
+    return InvalidArgument("DICOM attribute TransferSyntaxUID does not exist");
+  }
   IngestedInstance inst;
   OPENHI_RETURN_IF_ERROR(
       Required(file, dicom::MakeTag(0x0020, 0x000D), "StudyInstanceUID", &inst.study_uid));
