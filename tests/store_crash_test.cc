@@ -36,6 +36,7 @@ TEST(StoreCrash, KillDuringImportLeavesNoPartialImageSetAndTheJobResumes) {
   const fs::path small = testing::SharedDicomDir() / "transfer_syntax_matrix_mr_dcm_qa_ts";
   std::string ds;
   std::string earlier_set;
+  size_t earlier_count = 0;
   Bytes earlier_metadata;
   {
     auto store = *store::Store::Open({data, 1});
@@ -45,8 +46,10 @@ TEST(StoreCrash, KillDuringImportLeavesNoPartialImageSetAndTheJobResumes) {
                                  small.string(), (tmp / "out").string(), ""});
     ASSERT_TRUE(j.ok());
     ASSERT_TRUE(store->RunImport(j->id).ok());
+    // (9 image sets: the files share a series UID but not their SeriesNumber.)
     auto page = store->SearchImageSets(ds, {}, 50, "");
-    ASSERT_EQ(page->summaries.size(), 1u);
+    ASSERT_GE(page->summaries.size(), 1u);
+    earlier_count = page->summaries.size();
     earlier_set = page->summaries[0].image_set_id;
     earlier_metadata = *store->GetImageSetMetadata(ds, earlier_set);
   }
@@ -80,8 +83,7 @@ TEST(StoreCrash, KillDuringImportLeavesNoPartialImageSetAndTheJobResumes) {
     auto store = *store::Store::Open({data, 2});
     // No partial image set is visible; the job is not completed.
     auto page = store->SearchImageSets(ds, {}, 50, "");
-    ASSERT_EQ(page->summaries.size(), 1u);
-    EXPECT_EQ(page->summaries[0].image_set_id, earlier_set);
+    ASSERT_EQ(page->summaries.size(), earlier_count);
     auto jobs = store->ListImportJobs(ds, ahi::JobStatus::kInProgress);
     ASSERT_EQ(jobs->size(), 1u);
     const std::string job_id = (*jobs)[0].id;
@@ -90,11 +92,12 @@ TEST(StoreCrash, KillDuringImportLeavesNoPartialImageSetAndTheJobResumes) {
     auto job = store->GetImportJob(ds, job_id);
     ASSERT_EQ(job->status, ahi::JobStatus::kCompleted) << job->message;
     page = store->SearchImageSets(ds, {}, 50, "");
-    ASSERT_EQ(page->summaries.size(), 2u);
+    ASSERT_EQ(page->summaries.size(), earlier_count + 1);
+    size_t lidc_sets = 0;
     for (const auto& s : page->summaries) {
-      if (s.image_set_id == earlier_set) continue;
-      EXPECT_EQ(s.tags.number_of_study_related_instances, 138);
+      if (s.tags.number_of_study_related_instances == 138) ++lidc_sets;
     }
+    EXPECT_EQ(lidc_sets, 1u);
     EXPECT_EQ(CountFiles(frames / job_id), 138u);
     // Earlier data is byte-identical.
     EXPECT_TRUE(*store->GetImageSetMetadata(ds, earlier_set) == earlier_metadata);

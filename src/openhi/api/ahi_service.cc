@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include <nlohmann/json.hpp>
+
 #include "openhi/ahi/errors.h"
 #include "openhi/api/operations.h"
 #include "openhi/auth/sigv4.h"

@@ -116,7 +116,9 @@ Result<http::Response> CreateDatastore(store::Store& s, const Call& c) {
   OPENHI_ASSIGN_OR_RETURN(r.kms_key_arn, OptionalString(b, "kmsKeyArn"));
   OPENHI_ASSIGN_OR_RETURN(r.lambda_authorizer_arn, OptionalString(b, "lambdaAuthorizerArn"));
   OPENHI_ASSIGN_OR_RETURN(r.lossless_format, OptionalString(b, "losslessStorageFormat"));
-  if (b.contains("tags")) OPENHI_ASSIGN_OR_RETURN(r.tags, ParseTagsMember(b["tags"]));
+  if (b.contains("tags")) {
+    OPENHI_ASSIGN_OR_RETURN(r.tags, ParseTagsMember(b["tags"]));
+  }
   static const std::regex kToken("[A-Za-z0-9._-]+");
   OPENHI_RETURN_IF_ERROR(MatchPattern("clientToken", r.client_token, kToken, 1, 64));
   if (!r.name.empty()) {
