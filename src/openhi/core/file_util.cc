@@ -44,7 +44,7 @@ Result<Bytes> ReadFile(const fs::path& path) {
   return out;
 }
 
-Status WriteFileAtomic(const fs::path& path, ByteView data, bool fsync_file) {
+Status WriteFileAtomic(const fs::path& path, ByteView data, Durability durability) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   if (ec) return Internal("create_directories " + path.parent_path().string() + ": " + ec.message());
@@ -64,7 +64,10 @@ Status WriteFileAtomic(const fs::path& path, ByteView data, bool fsync_file) {
     }
     off += static_cast<size_t>(n);
   }
-  if (fsync_file && ::fsync(fd) != 0) {
+  if (durability == Durability::kStartWriteback) {
+    ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);  // advisory: errors surface at syncfs
+  }
+  if (durability == Durability::kFsync && ::fsync(fd) != 0) {
     Status s = ErrnoStatus("fsync", tmp);
     ::close(fd);
     ::unlink(tmp.c_str());

@@ -3,6 +3,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+
 namespace openhi {
 namespace {
 
@@ -11,6 +13,11 @@ spdlog::logger& Logger() {
     auto l = spdlog::stderr_color_mt("openhi");
     l->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
     l->set_level(spdlog::level::warn);
+    // OPENHI_LOG_LEVEL=debug|info|warn|error|off overrides the default for any binary.
+    if (const char* env = std::getenv("OPENHI_LOG_LEVEL")) {
+      auto level = spdlog::level::from_str(env);
+      if (level != spdlog::level::off || std::string_view(env) == "off") l->set_level(level);
+    }
     return l;
   }();
   return *logger;

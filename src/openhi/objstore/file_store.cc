@@ -47,7 +47,7 @@ class FileStore final : public ObjectStore {
 
   Status Put(std::string_view key, ByteView data) override {
     OPENHI_RETURN_IF_ERROR(ValidateKey(key));
-    return WriteFileAtomic(root_ / key, data, /*fsync_file=*/false);
+    return WriteFileAtomic(root_ / key, data, Durability::kStartWriteback);
   }
 
   Result<ObjectInfo> Head(std::string_view key) override {

@@ -188,6 +188,14 @@ Status Store::RunImport(const std::string& job_id, const ProgressCallback& progr
     if (progress) progress(p);
   });
 
+  const double ingest_s = p.elapsed_seconds;
+  auto phase_start = std::chrono::steady_clock::now();
+  auto lap = [&phase_start] {
+    auto now = std::chrono::steady_clock::now();
+    double d = std::chrono::duration<double>(now - phase_start).count();
+    phase_start = now;
+    return std::to_string(d);
+  };
   // Group into image sets and publish atomically.
   std::lock_guard write_lock(s.write_mu);
   std::vector<FileResult> file_results;
@@ -198,9 +206,11 @@ Status Store::RunImport(const std::string& job_id, const ProgressCallback& progr
   auto grouped = GroupIntoImageSets(s, job, std::move(file_results));
   if (!grouped.ok()) return fail_job(grouped.status());
   ImportPlan& plan = *grouped;
+  std::string timings = "ingest=" + std::to_string(ingest_s) + " group=" + lap();
   // Durability order: frames, then metadata documents, then outputs, then the catalog commit
   // that makes the versions visible.
   Status st = s.blobs->Sync();
+  timings += " sync_frames=" + lap();
   if (st.ok()) {
     for (auto& w : plan.writes) {
       auto key = s.SaveDocument(job.datastore_id, plan.documents.at(w.version.image_set_id),
@@ -212,12 +222,15 @@ Status Store::RunImport(const std::string& job_id, const ProgressCallback& progr
       w.metadata_key = *key;
     }
   }
+  timings += " save_metadata=" + lap();
   if (st.ok()) st = s.blobs->Sync();
   if (st.ok()) st = WriteOutputs(job, plan.outcome);
+  timings += " sync_outputs=" + lap();
   if (!st.ok()) return fail_job(st);
   st = s.catalog->Publish(plan.writes, Catalog::JobCompletion{job.id, ahi::JobStatus::kCompleted,
                                                               "", NowEpochSeconds()});
   if (!st.ok()) return fail_job(st);
+  LogDebug("import.timings job=" + job.id + " " + timings + " publish=" + lap());
   LogInfo("import.completed job=" + job.id + " files=" + std::to_string(files.size()) +
           " imported=" + std::to_string(plan.outcome.success_lines.size()) +
           " image_sets=" + std::to_string(plan.writes.size()));
