@@ -7,6 +7,8 @@ import tempfile
 import time
 import unittest
 
+import boto3
+
 import harness
 
 
@@ -46,10 +48,16 @@ class AwsCliCompat(unittest.TestCase):
         self.assertEqual(self.aws("list-tags-for-resource", "--resource-arn", arn)["tags"],
                          {"k2": "v2"})
         out = tempfile.mkdtemp()
+        # Input through S3 (moto): the CLI reads file:// arguments as parameter files.
+        s3 = boto3.client("s3", endpoint_url=self.servers.s3_endpoint, region_name="us-east-1",
+                          aws_access_key_id="moto", aws_secret_access_key="moto")
+        s3.create_bucket(Bucket="cli-in")
+        folder = harness.shared_dicom("codec_matrix_wg04_ct1")
+        for name in sorted(os.listdir(folder)):
+            s3.upload_file(os.path.join(folder, name), "cli-in", "ct1/" + name)
         job = self.aws("start-dicom-import-job", "--datastore-id", ds, "--data-access-role-arn",
-                       harness.ROLE_ARN, "--input-s3-uri",
-                       "file://" + harness.shared_dicom("codec_matrix_wg04_ct1") + "/",
-                       "--output-s3-uri", "file://" + out + "/")
+                       harness.ROLE_ARN, "--input-s3-uri", "s3://cli-in/ct1/",
+                       "--output-s3-uri", "s3://cli-in/out/")
         for _ in range(600):
             props = self.aws("get-dicom-import-job", "--datastore-id", ds, "--job-id",
                              job["jobId"])["jobProperties"]

@@ -249,7 +249,12 @@ Status Store::RunPendingImports(const ProgressCallback& progress) {
 Result<ahi::ImportJob> Store::GetImportJob(const std::string& datastore_id,
                                            const std::string& job_id) {
   OPENHI_RETURN_IF_ERROR(ValidateIdArg("datastoreId", datastore_id));
-  OPENHI_RETURN_IF_ERROR(ValidateIdArg("jobId", job_id));
+  // JobId pattern: [0-9a-z]{1,32}; only our 32-character IDs can exist.
+  if (job_id.empty() || job_id.size() > 32 ||
+      !std::all_of(job_id.begin(), job_id.end(),
+                   [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'); })) {
+    return InvalidArgument("jobId must match [0-9a-z]{1,32}");
+  }
   OPENHI_RETURN_IF_ERROR(impl_->catalog->GetDatastore(datastore_id).status());
   return impl_->catalog->GetJob(datastore_id, job_id);
 }
