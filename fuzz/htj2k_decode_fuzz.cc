@@ -4,7 +4,8 @@
 //
 // Not wired into CMake (it needs clang's libFuzzer). Build and run from the repository root:
 //   mkdir -p build-fuzz && clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined \
-//     -Isrc $(pkg-config --cflags libopenjp2) fuzz/htj2k_decode_fuzz.cc src/openhi/codec/htj2k.cc src/openhi/codec/j2k.cc \
+//     -Isrc $(pkg-config --cflags libopenjp2) fuzz/htj2k_decode_fuzz.cc src/openhi/codec/htj2k.cc
+//     src/openhi/codec/j2k.cc \
 //     src/openhi/codec/internal/j2k_markers.cc src/openhi/codec/internal/ojph_runtime.cc \
 //     src/openhi/core/crc32.cc src/openhi/core/status.cc \
 //     -lopenjph -lopenjp2 -lz -o build-fuzz/htj2k_decode_fuzz

@@ -33,6 +33,10 @@ constexpr size_t kMaxDecodedBytes = size_t{1} << 30;
 
 Status ValidateForEncode(const ImageDesc& d, size_t sample_bytes) {
   if (d.width == 0 || d.height == 0) return InvalidArgument("HTJ2K encode: empty image");
+  // The decoder's limits, so that everything we encode can be decoded again.
+  if (d.width > kMaxExtent || d.height > kMaxExtent || d.FrameBytes() > kMaxDecodedBytes) {
+    return InvalidArgument("HTJ2K encode: image larger than 65535 pixels or 1 GiB");
+  }
   if (d.components != 1 && d.components != 3) {
     return InvalidArgument("HTJ2K encode: components must be 1 or 3");
   }
@@ -122,13 +126,41 @@ Result<Bytes> EncodeImpl(const Image& image) {
   return encoded;
 }
 
+// OpenJPH 0.9 skips some segments with only a warning (so it would decode the wrong image) and
+// asserts on others; refuse those codestreams instead.
 Status CheckOpenJphSupports(const internal::MainHeaderInfo& header,
-                            const std::vector<internal::TilePart>& parts);
+                            const std::vector<internal::TilePart>& parts) {
+  using namespace internal;  // NOLINT: marker constants
+  for (uint16_t m : header.markers) {
+    if (m == kCoc || m == kRgn || m == kPoc || m == kPpm) {
+      return InvalidArgument("HTJ2K decode: COC/RGN/POC/PPM in the main header are not supported");
+    }
+  }
+  for (const TilePart& part : parts) {
+    for (uint16_t m : part.header_markers) {
+      if (m == kCod || m == kCoc || m == kQcd || m == kQcc || m == kRgn || m == kPoc || m == kPpt) {
+        return InvalidArgument(
+            "HTJ2K decode: coding parameters in tile-part headers are not "
+            "supported");
+      }
+    }
+  }
+  if (header.siz.width > kMaxExtent || header.siz.height > kMaxExtent ||
+      header.siz.num_tiles > kMaxTiles) {
+    return InvalidArgument("HTJ2K decode: image larger than 65535 pixels or more than 1024 tiles");
+  }
+  if ((header.block_style & 0xC0) != 0x40) {
+    return InvalidArgument("HTJ2K decode: not an HTJ2K codestream (Part 1 code-blocks)");
+  }
+  if (header.quantization_style == 1) {
+    return InvalidArgument("HTJ2K decode: scalar derived quantization is not supported");
+  }
+  return Status::Ok();
+}
 
 Result<Image> DecodeImpl(ByteView bytes, int skip_levels) {
   // Structural checks first: they turn truncation into a clean error before OpenJPH runs.
-  OPENHI_ASSIGN_OR_RETURN(const internal::MainHeaderInfo header,
-                          internal::ParseMainHeader(bytes));
+  OPENHI_ASSIGN_OR_RETURN(const internal::MainHeaderInfo header, internal::ParseMainHeader(bytes));
   OPENHI_ASSIGN_OR_RETURN(const std::vector<internal::TilePart> parts,
                           internal::ParseTileParts(bytes, header));
   OPENHI_RETURN_IF_ERROR(CheckOpenJphSupports(header, parts));
@@ -182,8 +214,8 @@ Result<Image> DecodeImpl(ByteView bytes, int skip_levels) {
     }
   }
   if (d.width == 0 || d.height == 0 || d.FrameBytes() > kMaxDecodedBytes) {
-    return InvalidArgument("HTJ2K decode: unsupported frame size " + std::to_string(d.width) +
-                           "x" + std::to_string(d.height));
+    return InvalidArgument("HTJ2K decode: unsupported frame size " + std::to_string(d.width) + "x" +
+                           std::to_string(d.height));
   }
   codestream.create();
   image.samples.resize(d.FrameBytes());
@@ -203,48 +235,19 @@ Result<Image> DecodeImpl(ByteView bytes, int skip_levels) {
   return image;
 }
 
-// OpenJPH 0.9 skips some segments with only a warning (so it would decode the wrong image) and
-// asserts on others; refuse those codestreams instead.
-Status CheckOpenJphSupports(const internal::MainHeaderInfo& header,
-                            const std::vector<internal::TilePart>& parts) {
-  using namespace internal;  // NOLINT: marker constants
-  for (uint16_t m : header.markers) {
-    if (m == kCoc || m == kRgn || m == kPoc || m == kPpm) {
-      return InvalidArgument("HTJ2K decode: COC/RGN/POC/PPM in the main header are not supported");
-    }
-  }
-  for (const TilePart& part : parts) {
-    for (uint16_t m : part.header_markers) {
-      if (m == kCod || m == kCoc || m == kQcd || m == kQcc || m == kRgn || m == kPoc ||
-          m == kPpt) {
-        return InvalidArgument("HTJ2K decode: coding parameters in tile-part headers are not "
-                               "supported");
-      }
-    }
-  }
-  if (header.siz.width > kMaxExtent || header.siz.height > kMaxExtent ||
-      header.siz.num_tiles > kMaxTiles) {
-    return InvalidArgument("HTJ2K decode: image larger than 65535 pixels or more than 1024 tiles");
-  }
-  if ((header.block_style & 0xC0) != 0x40) {
-    return InvalidArgument("HTJ2K decode: not an HTJ2K codestream (Part 1 code-blocks)");
-  }
-  if (header.quantization_style == 1) {
-    return InvalidArgument("HTJ2K decode: scalar derived quantization is not supported");
-  }
-  return Status::Ok();
-}
-
 void WarmUp() {
   Image image;
-  image.desc = {.width = 16, .height = 16, .components = 3, .bits_stored = 8,
-                .bytes_per_sample = 1, .is_signed = false};
+  image.desc = {.width = 16,
+                .height = 16,
+                .components = 3,
+                .bits_stored = 8,
+                .bytes_per_sample = 1,
+                .is_signed = false};
   image.samples.assign(image.desc.FrameBytes(), std::byte{7});
-  Result<Bytes> encoded = CallOjph<Bytes>(StatusCode::kInternal, "warm-up encode",
-                                          [&] { return EncodeImpl(image); });
+  Result<Bytes> encoded =
+      CallOjph<Bytes>(StatusCode::kInternal, "warm-up encode", [&] { return EncodeImpl(image); });
   if (!encoded.ok()) return;
-  CallOjph<Image>(StatusCode::kInternal, "warm-up decode",
-                  [&] { return DecodeImpl(*encoded, 0); })
+  CallOjph<Image>(StatusCode::kInternal, "warm-up decode", [&] { return DecodeImpl(*encoded, 0); })
       .status()
       .IgnoreError();
 }

@@ -1,6 +1,8 @@
 #pragma once
 // HTJ2K (JPEG 2000 Part 15) lossless encoding and decoding through OpenJPH 0.9.
-// OpenJPH types never leave htj2k.cc. All functions are thread-safe (no shared state).
+// OpenJPH types never leave htj2k.cc. All functions are thread-safe: the only shared state is
+// OpenJPH's global message streams and lazily filled function tables, set up once per process
+// (see internal/ojph_runtime.h).
 //
 // Encoded form: a bare codestream (SOC FF4F ... EOC FFD9), reversible 5/3 wavelet, RPCL
 // progression, one tile, a TLM marker segment in the main header (OpenJPH 0.9 cannot write one,
@@ -19,12 +21,27 @@ namespace openhi::codec {
 int Htj2kDecompositionLevels(uint32_t width, uint32_t height);
 
 // Encodes `image` losslessly. kInvalidArgument when the descriptor is unsupported
-// (components not 1 or 3, bits_stored outside 1..16, size mismatch).
+// (components not 1 or 3, bits_stored outside 1..16 or above 8 * bytes_per_sample, size
+// mismatch) or a sample lies outside bits_stored (unsigned with high bits set, or signed but not
+// sign-extended): encoding it would silently lose those bits. kInternal if OpenJPH fails.
 Result<Bytes> EncodeHtj2kLossless(const Image& image);
 
-// Decodes a full-resolution HTJ2K (or plain J2K Part 1 that OpenJPH accepts) codestream into the
-// layout of image.h. `skip_levels` > 0 decodes a reduced resolution (each level halves, rounding
-// up). kInvalidArgument on a corrupt codestream; never crashes on untrusted bytes.
+// Decodes an HTJ2K codestream (HT code-blocks only; OpenJPH 0.9 cannot decode Part 1 code-blocks)
+// into the layout of image.h: bytes_per_sample is 1 for depths up to 8 and 2 above (the
+// codestream does not record DICOM BitsAllocated). `skip_levels` > 0 decodes a reduced resolution
+// (each level halves, rounding up).
+// kInvalidArgument on a malformed codestream, on skip_levels outside 0..levels, and on features
+// OpenJPH 0.9 would silently ignore (COC, POC, RGN, PPM/PPT, coding parameters in tile-part
+// headers), more than 1024 tiles, an extent above 65535 or a frame above 1 GiB.
+//
+// SAFETY: the main header and tile-part chain are checked by our own code before OpenJPH runs,
+// so corrupt or truncated headers are errors, never hangs or crashes. The entropy-coded data is
+// not: Debian's OpenJPH 0.9 is built with assert() enabled, and fuzzing finds corrupt packet
+// headers or HT code-blocks that abort the process (bb_read_bits `num_bits <= 32`, mel_init,
+// bb_terminate) and one heap over-read in precinct::parse. Use this function on codestreams this
+// service produced (EncodeHtj2kLossless output, verified by CRC); decode untrusted HTJ2K in an
+// isolated process. OpenJPEG 2.5.0 (DecodeJ2k) is not a safe substitute: its HT decoder shares
+// the mel_init assertion.
 Result<Image> DecodeHtj2k(ByteView codestream, int skip_levels = 0);
 
 // One entry of AHI's PixelDataChecksumFromBaseToFullResolution.
@@ -36,8 +53,10 @@ struct LevelChecksum {
 };
 
 // Decodes `codestream` at every resolution level and returns the checksums from the base
-// (lowest) resolution to full resolution (last). When `full` is given it receives the
-// full-resolution image, so a caller that must also verify the pixels decodes only once.
+// (lowest) resolution to full resolution (last): levels + 1 entries. When `full` is given it
+// receives the full-resolution image, so a caller that must also verify the pixels decodes the
+// full resolution only once (the reduced levels cost about a third more). Errors and SAFETY as
+// for DecodeHtj2k.
 Result<std::vector<LevelChecksum>> Htj2kLevelChecksums(ByteView codestream, Image* full = nullptr);
 
 }  // namespace openhi::codec

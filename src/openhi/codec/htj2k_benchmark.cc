@@ -27,8 +27,12 @@ namespace {
 // A 512x512 12-bit unsigned CT-like frame: a noisy disc on a dark background.
 Image Frame12() {
   Image image;
-  image.desc = {.width = 512, .height = 512, .components = 1, .bits_stored = 12,
-                .bytes_per_sample = 2, .is_signed = false};
+  image.desc = {.width = 512,
+                .height = 512,
+                .components = 1,
+                .bits_stored = 12,
+                .bytes_per_sample = 2,
+                .is_signed = false};
   image.samples.resize(image.desc.FrameBytes());
   std::mt19937 rng(1);
   std::normal_distribution<double> noise(0, 12);

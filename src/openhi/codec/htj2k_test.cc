@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "openhi/codec/internal/j2k_markers.h"
-#include "openhi/codec/j2k.h"
 #include "openhi/codec/internal/test_data.h"
+#include "openhi/codec/j2k.h"
 #include "openhi/core/crc32.h"
 
 namespace openhi::codec {
@@ -61,30 +61,33 @@ TEST_P(Htj2kRoundTrip, DecodesBitExactly) {
 }
 
 constexpr ImageDesc Desc(uint32_t w, uint32_t h, uint16_t comps, uint8_t bits, bool is_signed) {
-  return {.width = w, .height = h, .components = comps, .bits_stored = bits,
-          .bytes_per_sample = static_cast<uint8_t>(bits <= 8 ? 1 : 2), .is_signed = is_signed};
+  return {.width = w,
+          .height = h,
+          .components = comps,
+          .bits_stored = bits,
+          .bytes_per_sample = static_cast<uint8_t>(bits <= 8 ? 1 : 2),
+          .is_signed = is_signed};
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Formats, Htj2kRoundTrip,
-    ::testing::Values(RoundTripCase{"U8", Desc(200, 100, 1, 8, false)},
-                      RoundTripCase{"S8", Desc(100, 70, 1, 8, true)},
-                      RoundTripCase{"U12", Desc(256, 256, 1, 12, false)},
-                      RoundTripCase{"S12", Desc(130, 66, 1, 12, true)},
-                      RoundTripCase{"U16", Desc(128, 96, 1, 16, false)},
-                      RoundTripCase{"S16", Desc(96, 128, 1, 16, true)},
-                      RoundTripCase{"U1", Desc(33, 17, 1, 1, false)},
-                      RoundTripCase{"U10", Desc(70, 70, 1, 10, false)},
-                      RoundTripCase{"Rgb8", Desc(160, 120, 3, 8, false)},
-                      RoundTripCase{"Rgb16", Desc(65, 65, 3, 16, false)},
-                      RoundTripCase{"RgbS12", Desc(40, 90, 3, 12, true)},
-                      RoundTripCase{"OneByOne", Desc(1, 1, 1, 16, true)},
-                      RoundTripCase{"ThreeByThree", Desc(3, 3, 1, 12, false)},
-                      RoundTripCase{"OneByOneRgb", Desc(1, 1, 3, 8, false)},
-                      RoundTripCase{"OddLarge", Desc(513, 257, 1, 16, true)},
-                      RoundTripCase{"TallThin", Desc(1, 1000, 1, 12, false)},
-                      RoundTripCase{"Large", Desc(512, 512, 1, 12, false)}),
-    [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Formats, Htj2kRoundTrip,
+                         ::testing::Values(RoundTripCase{"U8", Desc(200, 100, 1, 8, false)},
+                                           RoundTripCase{"S8", Desc(100, 70, 1, 8, true)},
+                                           RoundTripCase{"U12", Desc(256, 256, 1, 12, false)},
+                                           RoundTripCase{"S12", Desc(130, 66, 1, 12, true)},
+                                           RoundTripCase{"U16", Desc(128, 96, 1, 16, false)},
+                                           RoundTripCase{"S16", Desc(96, 128, 1, 16, true)},
+                                           RoundTripCase{"U1", Desc(33, 17, 1, 1, false)},
+                                           RoundTripCase{"U10", Desc(70, 70, 1, 10, false)},
+                                           RoundTripCase{"Rgb8", Desc(160, 120, 3, 8, false)},
+                                           RoundTripCase{"Rgb16", Desc(65, 65, 3, 16, false)},
+                                           RoundTripCase{"RgbS12", Desc(40, 90, 3, 12, true)},
+                                           RoundTripCase{"OneByOne", Desc(1, 1, 1, 16, true)},
+                                           RoundTripCase{"ThreeByThree", Desc(3, 3, 1, 12, false)},
+                                           RoundTripCase{"OneByOneRgb", Desc(1, 1, 3, 8, false)},
+                                           RoundTripCase{"OddLarge", Desc(513, 257, 1, 16, true)},
+                                           RoundTripCase{"TallThin", Desc(1, 1000, 1, 12, false)},
+                                           RoundTripCase{"Large", Desc(512, 512, 1, 12, false)}),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 TEST(Htj2k, RoundTripsSignedCtLosslessly) {
   const Image ct = MakeCtSlice(512, 512);
@@ -94,9 +97,9 @@ TEST(Htj2k, RoundTripsSignedCtLosslessly) {
   EXPECT_EQ(decoded->desc, ct.desc);
   ASSERT_TRUE(decoded->samples == ct.samples);
   // Spot-check the sign: the corner is air.
-  EXPECT_EQ(std::to_integer<int>(decoded->samples[0]) |
-                (std::to_integer<int>(decoded->samples[1]) << 8),
-            0xFC00);  // -1024 as little-endian int16
+  EXPECT_EQ(
+      std::to_integer<int>(decoded->samples[0]) | (std::to_integer<int>(decoded->samples[1]) << 8),
+      0xFC00);  // -1024 as little-endian int16
 }
 
 TEST(Htj2k, EncodesEightBitsStoredInTwoBytes) {
@@ -287,8 +290,8 @@ TEST(Htj2k, CorruptHeadersNeverCrash) {
 
 // Known vendor limitation, kept as a test so that an OpenJPH upgrade that fixes it is noticed:
 // Debian's OpenJPH 0.9 is built with assert() enabled, and a corrupt packet header (here one
-// flipped bit in the first packet header of the tile) aborts the process in bb_read_bits. Our marker
-// checks cannot see inside packets, so DecodeHtj2k is only safe on codestreams we produced;
+// flipped bit in the first packet header of the tile) aborts the process in bb_read_bits. Our
+// marker checks cannot see inside packets, so DecodeHtj2k is only safe on codestreams we produced;
 // untrusted HTJ2K must go through DecodeJ2k (OpenJPEG 2.5), which reports an error instead.
 TEST(Htj2kDeathTest, OpenJph09AbortsOnACorruptPacketHeader) {
   Bytes cs = EncodeOrDie(MakeCtSlice(128, 96));
@@ -300,6 +303,16 @@ TEST(Htj2kDeathTest, OpenJph09AbortsOnACorruptPacketHeader) {
   EXPECT_FALSE(DecodeJ2k(cs, 2).ok());
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH((void)DecodeHtj2k(cs), "num_bits <= 32");
+}
+
+// Same limitation inside an HT code-block: one 0xFF byte in a MEL segment (found by fuzzing,
+// minimised) aborts OpenJPH 0.9 in mel_init. OpenJPEG 2.5.0 aborts on it too (j2k_test.cc).
+TEST(Htj2kDeathTest, OpenJph09AbortsOnACorruptHtCodeBlock) {
+  Bytes cs = EncodeOrDie(MakeImage(Desc(70, 20, 3, 8, false)));
+  ASSERT_EQ(cs.size(), 4096u);  // the layout the byte below was found for
+  cs[1619] = std::byte{0xFF};
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH((void)DecodeHtj2k(cs), "mel_init");
 }
 
 TEST(Htj2k, RandomGarbageAfterAValidHeaderIsAnError) {
@@ -338,7 +351,8 @@ TEST(Htj2k, DecodesConcurrently) {
 // Real data: the NEMA WG-04 CT1 slice (signed 16-bit, with negative values) encoded as HTJ2K by
 // another encoder decodes to exactly the uncompressed pixels.
 TEST(Htj2k, DecodesWg04Ct1HtJ2kLikeTheUncompressedFile) {
-  auto unc_file = testing::ReadFile(testing::SharedPath("data/dicom/codec_matrix_wg04_ct1/CT1_UNC.dcm"));
+  auto unc_file =
+      testing::ReadFile(testing::SharedPath("data/dicom/codec_matrix_wg04_ct1/CT1_UNC.dcm"));
   auto jph_file =
       testing::ReadFile(testing::SharedPath("data/dicom/codec_matrix_wg04_ct1/CT1_JPH_htj2k.dcm"));
   if (!unc_file || !jph_file) GTEST_SKIP() << "shared data not present";

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "openhi/codec/htj2k.h"
+#include "openhi/codec/internal/j2k_markers.h"
 #include "openhi/codec/internal/test_data.h"
 #include "openhi/core/crc32.h"
 
@@ -15,13 +16,17 @@ using testing::MakeCtSlice;
 using testing::MakeImage;
 
 constexpr ImageDesc Desc(uint32_t w, uint32_t h, uint16_t comps, uint8_t bits, bool is_signed) {
-  return {.width = w, .height = h, .components = comps, .bits_stored = bits,
-          .bytes_per_sample = static_cast<uint8_t>(bits <= 8 ? 1 : 2), .is_signed = is_signed};
+  return {.width = w,
+          .height = h,
+          .components = comps,
+          .bits_stored = bits,
+          .bytes_per_sample = static_cast<uint8_t>(bits <= 8 ? 1 : 2),
+          .is_signed = is_signed};
 }
 
 std::optional<Bytes> Wg04PixelData(const char* file) {
-  auto bytes = testing::ReadFile(testing::SharedPath(
-      std::string("data/dicom/codec_matrix_wg04_ct1/") + file));
+  auto bytes = testing::ReadFile(
+      testing::SharedPath(std::string("data/dicom/codec_matrix_wg04_ct1/") + file));
   if (!bytes) return std::nullopt;
   return testing::PixelData(*bytes);
 }
@@ -46,12 +51,9 @@ TEST_P(OpenJpegReadsOurHtj2k, Identically) {
 INSTANTIATE_TEST_SUITE_P(Formats, OpenJpegReadsOurHtj2k,
                          ::testing::Values(Desc(512, 512, 1, 16, true),  // CT
                                            Desc(512, 512, 1, 12, false),
-                                           Desc(200, 100, 1, 8, false),
-                                           Desc(100, 70, 1, 8, true),
-                                           Desc(160, 120, 3, 8, false),
-                                           Desc(513, 257, 1, 16, true),
-                                           Desc(3, 3, 1, 12, false),
-                                           Desc(1, 1, 1, 16, true)));
+                                           Desc(200, 100, 1, 8, false), Desc(100, 70, 1, 8, true),
+                                           Desc(160, 120, 3, 8, false), Desc(513, 257, 1, 16, true),
+                                           Desc(3, 3, 1, 12, false), Desc(1, 1, 1, 16, true)));
 
 TEST(J2k, DecodesWg04Ct1LosslessLikeTheUncompressedFile) {
   auto pixels = Wg04PixelData("CT1_UNC.dcm");
@@ -111,33 +113,67 @@ TEST(J2k, WidensEightBitSamplesWhenAsked) {
   }
 }
 
-TEST(J2k, CorruptCodestreamsNeverCrash) {
-  std::vector<Bytes> seeds;
-  Result<Bytes> ours = EncodeHtj2kLossless(MakeCtSlice(96, 64));
-  ASSERT_TRUE(ours.ok());
-  seeds.push_back(*ours);
-  if (auto part1 = Wg04PixelData("CT1_J2KR.dcm")) seeds.push_back(*part1);
+// Part 1 codestreams: bit flips anywhere and truncations end in an error or a well-formed image.
+TEST(J2k, CorruptPart1CodestreamsNeverCrash) {
+  auto seed = Wg04PixelData("CT1_J2KR.dcm");
+  if (!seed) GTEST_SKIP() << "shared data not present";
   std::mt19937 rng(11);
   int errors = 0;
-  for (const Bytes& seed : seeds) {
-    for (int trial = 0; trial < 400; ++trial) {
-      Bytes bad = seed;
-      const int flips = 1 + static_cast<int>(rng() % 4);
-      for (int f = 0; f < flips; ++f) {
-        const size_t limit = (trial % 2 == 0) ? std::min<size_t>(bad.size(), 150) : bad.size();
-        bad[rng() % limit] ^= static_cast<std::byte>(1u << (rng() % 8));
-      }
-      if (trial % 3 == 0) bad.resize(rng() % bad.size());
-      Result<Image> r = DecodeJ2k(bad, 2);
-      if (r.ok()) {
-        EXPECT_EQ(r->samples.size(), r->desc.FrameBytes());
-      } else {
-        ++errors;
-        EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-      }
+  for (int trial = 0; trial < 300; ++trial) {
+    Bytes bad = *seed;
+    const int flips = 1 + static_cast<int>(rng() % 4);
+    for (int f = 0; f < flips; ++f) {
+      const size_t limit = (trial % 2 == 0) ? std::min<size_t>(bad.size(), 150) : bad.size();
+      bad[rng() % limit] ^= static_cast<std::byte>(1u << (rng() % 8));
+    }
+    if (trial % 3 == 0) bad.resize(rng() % bad.size());
+    Result<Image> r = DecodeJ2k(bad, 2);
+    if (r.ok()) {
+      EXPECT_EQ(r->samples.size(), r->desc.FrameBytes());
+    } else {
+      ++errors;
+      EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
     }
   }
   EXPECT_GT(errors, 0);
+}
+
+// HTJ2K: corrupt headers (main header, SOT, SOD) and truncations never crash OpenJPEG. Corrupt
+// HT code-blocks can (see J2kDeathTest below).
+TEST(J2k, CorruptHtj2kHeadersNeverCrash) {
+  Result<Bytes> cs = EncodeHtj2kLossless(MakeCtSlice(96, 64));
+  ASSERT_TRUE(cs.ok());
+  Result<internal::MainHeaderInfo> header = internal::ParseMainHeader(*cs);
+  ASSERT_TRUE(header.ok());
+  const size_t header_bytes = header->first_sot + 14;  // main header, SOT segment and SOD
+  std::mt19937 rng(5);
+  int errors = 0;
+  for (int trial = 0; trial < 1000; ++trial) {
+    Bytes bad = *cs;
+    const int flips = 1 + static_cast<int>(rng() % 3);
+    for (int f = 0; f < flips; ++f) {
+      bad[rng() % header_bytes] ^= static_cast<std::byte>(1u << (rng() % 8));
+    }
+    if (trial % 3 == 0) bad.resize(rng() % bad.size());
+    Result<Image> r = DecodeJ2k(bad, 2);
+    if (r.ok()) {
+      EXPECT_EQ(r->samples.size(), r->desc.FrameBytes());
+    } else {
+      ++errors;
+    }
+  }
+  EXPECT_GT(errors, 0);
+}
+
+// Known vendor limitation, kept as a test so that a fixed OpenJPEG is noticed: Debian's 2.5.0
+// keeps assert() enabled and aborts on one 0xFF byte in an HT code-block's MEL segment.
+TEST(J2kDeathTest, OpenJpeg250AbortsOnACorruptHtCodeBlock) {
+  Result<Bytes> cs = EncodeHtj2kLossless(MakeImage(Desc(70, 20, 3, 8, false)));
+  ASSERT_TRUE(cs.ok());
+  ASSERT_EQ(cs->size(), 4096u);  // the layout the byte below was found for
+  (*cs)[1619] = std::byte{0xFF};
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH((void)DecodeJ2k(*cs, 1), "mel_init");
 }
 
 }  // namespace

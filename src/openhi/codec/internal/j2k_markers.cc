@@ -12,9 +12,7 @@ uint16_t Be16(ByteView b, size_t pos) {
                                std::to_integer<uint16_t>(b[pos + 1]));
 }
 
-uint32_t Be32(ByteView b, size_t pos) {
-  return (uint32_t{Be16(b, pos)} << 16) | Be16(b, pos + 2);
-}
+uint32_t Be32(ByteView b, size_t pos) { return (uint32_t{Be16(b, pos)} << 16) | Be16(b, pos + 2); }
 
 void PutBe16(Bytes& out, uint16_t v) {
   out.push_back(static_cast<std::byte>(v >> 8));
@@ -180,9 +178,7 @@ Result<MainHeaderInfo> ParseMainHeader(ByteView codestream) {
     if (length < 2 || pos + 2 + length > size) return Corrupt("bad marker segment length", pos);
     const ByteView payload = codestream.subspan(pos + 4, length - 2);
     if (marker == kSiz && pos != 2) return Corrupt("second SIZ segment", pos);
-    if (marker != kSiz && info.markers.empty()) return Corrupt("SIZ must follow SOC", pos);
-    if ((marker == kCod || marker == kQcd) &&
-        std::find(info.markers.begin(), info.markers.end(), marker) != info.markers.end()) {
+    if ((marker == kCod || marker == kQcd) && Contains(info.markers, marker)) {
       return Corrupt("duplicate COD or QCD segment", pos);
     }
     info.markers.push_back(marker);
@@ -198,7 +194,7 @@ Result<MainHeaderInfo> ParseMainHeader(ByteView codestream) {
       case kQcc: {
         OPENHI_ASSIGN_OR_RETURN(QuantSegment q, ParseQuant(payload, pos, marker == kQcc, info));
         for (const QuantSegment& other : quant) {
-          if (marker == kQcc && other.component == q.component) {
+          if (q.is_qcc && other.is_qcc && other.component == q.component) {
             return Corrupt("two QCC segments for one component", pos);
           }
         }
@@ -236,8 +232,10 @@ Result<std::vector<TilePart>> ParseTileParts(ByteView codestream, const MainHead
     if (pos + kSotSegmentBytes > size || Be16(codestream, pos + 2) != 10) {
       return Corrupt("bad SOT segment", pos);
     }
-    TilePart part{.offset = pos, .length = Be32(codestream, pos + 6),
-                  .tile_index = Be16(codestream, pos + 4), .header_markers = {}};
+    TilePart part{.offset = pos,
+                  .length = Be32(codestream, pos + 6),
+                  .tile_index = Be16(codestream, pos + 4),
+                  .header_markers = {}};
     if (part.tile_index >= header.siz.num_tiles) return Corrupt("SOT tile index too large", pos);
     const bool last = part.length == 0;
     if (last) {
@@ -267,8 +265,7 @@ Result<std::vector<TilePart>> ParseTileParts(ByteView codestream, const MainHead
 Result<Bytes> InsertTlm(ByteView codestream) {
   OPENHI_ASSIGN_OR_RETURN(const MainHeaderInfo header, ParseMainHeader(codestream));
   if (header.has_tlm) return InvalidArgument("codestream already has a TLM marker segment");
-  OPENHI_ASSIGN_OR_RETURN(const std::vector<TilePart> parts,
-                          ParseTileParts(codestream, header));
+  OPENHI_ASSIGN_OR_RETURN(const std::vector<TilePart> parts, ParseTileParts(codestream, header));
 
   bool narrow_index = true;
   for (const TilePart& p : parts) narrow_index = narrow_index && p.tile_index < 256;

@@ -41,8 +41,8 @@ enum class Progression : uint8_t { kLrcp = 0, kRlcp = 1, kRpcl = 2, kPcrl = 3, k
 
 // The image and tile geometry of SIZ (Table A.9).
 struct SizInfo {
-  uint32_t width = 0;   // Xsiz - XOsiz
-  uint32_t height = 0;  // Ysiz - YOsiz
+  uint32_t width = 0;                             // Xsiz - XOsiz
+  uint32_t height = 0;                            // Ysiz - YOsiz
   uint32_t x_offset = 0, y_offset = 0;            // XOsiz, YOsiz
   uint32_t tile_width = 0, tile_height = 0;       // XTsiz, YTsiz
   uint32_t tile_x_offset = 0, tile_y_offset = 0;  // XTOsiz, YTOsiz
@@ -52,16 +52,16 @@ struct SizInfo {
 
 struct MainHeaderInfo {
   SizInfo siz;
-  size_t first_sot = 0;  // offset of the first SOT marker = length of the main header
-  std::vector<uint16_t> markers;     // every main-header segment after SOC, in order
+  size_t first_sot = 0;           // offset of the first SOT marker = length of the main header
+  std::vector<uint16_t> markers;  // every main-header segment after SOC, in order
   bool has_tlm = false;
-  bool has_cap = false;              // CAP present (Part 2/15 capabilities, e.g. HTJ2K)
-  uint8_t progression = 0;           // COD SGcod progression order (see Progression)
-  uint8_t decomposition_levels = 0;  // COD SPcod number of decomposition levels
+  bool has_cap = false;                       // CAP present (Part 2/15 capabilities, e.g. HTJ2K)
+  uint8_t progression = 0;                    // COD SGcod progression order (see Progression)
+  uint8_t decomposition_levels = 0;           // COD SPcod number of decomposition levels
   bool multiple_component_transform = false;  // COD SGcod MCT flag
-  bool reversible = false;           // COD SPcod transformation: 5/3 reversible wavelet
-  uint8_t block_style = 0;           // COD SPcod code-block style (0x40: HT, Part 15)
-  uint8_t quantization_style = 0;    // QCD Sqcd & 0x1F: 0 none, 1 derived, 2 expounded
+  bool reversible = false;                    // COD SPcod transformation: 5/3 reversible wavelet
+  uint8_t block_style = 0;                    // COD SPcod code-block style (0x40: HT, Part 15)
+  uint8_t quantization_style = 0;             // QCD Sqcd & 0x1F: 0 none, 1 derived, 2 expounded
 };
 
 // Walks SOC, SIZ and the main-header marker segments up to the first SOT, checking SIZ, COD and
@@ -72,9 +72,9 @@ struct MainHeaderInfo {
 Result<MainHeaderInfo> ParseMainHeader(ByteView codestream);
 
 struct TilePart {
-  size_t offset = 0;  // offset of its SOT marker
-  size_t length = 0;  // bytes from SOT to the end of its data (Psot, resolved when Psot == 0)
-  uint16_t tile_index = 0;              // Isot
+  size_t offset = 0;        // offset of its SOT marker
+  size_t length = 0;        // bytes from SOT to the end of its data (Psot, resolved when Psot == 0)
+  uint16_t tile_index = 0;  // Isot
   std::vector<uint16_t> header_markers;  // segments between SOT and SOD, in order
 };
 

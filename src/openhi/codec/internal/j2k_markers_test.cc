@@ -109,25 +109,25 @@ TEST(J2kMarkers, RejectsAWaveletThatDoesNotMatchTheQuantization) {
   // OpenJPH 0.9 asserts (aborts) on this (found by CorruptCodestreamsNeverCrash).
   Bytes cod = Cod();
   cod[13] = std::byte{0x00};  // 9/7 irreversible, but QCD says no quantization
-  EXPECT_FALSE(ParseMainHeader(Cat({B({0xFF, 0x4F}), Siz3(), cod, Qcd(), TilePartBytes(0, 1),
-                                    kEocBytes}))
-                   .ok());
+  EXPECT_FALSE(
+      ParseMainHeader(Cat({B({0xFF, 0x4F}), Siz3(), cod, Qcd(), TilePartBytes(0, 1), kEocBytes}))
+          .ok());
   cod[13] = std::byte{0x41};  // no such wavelet
-  EXPECT_FALSE(ParseMainHeader(Cat({B({0xFF, 0x4F}), Siz3(), cod, Qcd(), TilePartBytes(0, 1),
-                                    kEocBytes}))
-                   .ok());
+  EXPECT_FALSE(
+      ParseMainHeader(Cat({B({0xFF, 0x4F}), Siz3(), cod, Qcd(), TilePartBytes(0, 1), kEocBytes}))
+          .ok());
 }
 
 TEST(J2kMarkers, RejectsQuantizationSegmentsOfTheWrongLength) {
   Bytes qcd = Qcd();
   qcd.pop_back();
   qcd[3] = std::byte{18};
-  EXPECT_FALSE(ParseMainHeader(Cat({B({0xFF, 0x4F}), Siz3(), Cod(), qcd, TilePartBytes(0, 1),
-                                    kEocBytes}))
-                   .ok());
-  EXPECT_FALSE(ParseMainHeader(Cat({B({0xFF, 0x4F}), Siz3(), Cod(), TilePartBytes(0, 1),
-                                    kEocBytes}))
-                   .ok());  // no QCD at all
+  EXPECT_FALSE(
+      ParseMainHeader(Cat({B({0xFF, 0x4F}), Siz3(), Cod(), qcd, TilePartBytes(0, 1), kEocBytes}))
+          .ok());
+  EXPECT_FALSE(
+      ParseMainHeader(Cat({B({0xFF, 0x4F}), Siz3(), Cod(), TilePartBytes(0, 1), kEocBytes}))
+          .ok());  // no QCD at all
 }
 
 TEST(J2kMarkers, RejectsTwoQccForOneComponent) {
@@ -137,6 +137,11 @@ TEST(J2kMarkers, RejectsTwoQccForOneComponent) {
   EXPECT_TRUE(ParseMainHeader(one).ok());
   const Bytes two = Cat({MainHeader(), qcc, qcc, TilePartBytes(0, 1), kEocBytes});
   EXPECT_FALSE(ParseMainHeader(two).ok());
+  Bytes qcc0 = qcc;
+  qcc0[4] = std::byte{0x00};  // component 0 may have a QCC besides the QCD
+  EXPECT_TRUE(ParseMainHeader(Cat({MainHeader(), qcc0, qcc, TilePartBytes(0, 1), kEocBytes})).ok());
+  qcc0[4] = std::byte{0x03};  // there are only 3 components
+  EXPECT_FALSE(ParseMainHeader(Cat({MainHeader(), qcc0, TilePartBytes(0, 1), kEocBytes})).ok());
 }
 
 TEST(J2kMarkers, RecordsTilePartHeaderMarkers) {
@@ -183,10 +188,9 @@ TEST(J2kMarkers, InsertsTlmBeforeTheFirstSot) {
   const Bytes cs = Cat({MainHeader(), TilePartBytes(0, 3), TilePartBytes(1, 4), kEocBytes});
   Result<Bytes> with_tlm = InsertTlm(cs);
   ASSERT_TRUE(with_tlm.ok()) << with_tlm.status().ToString();
-  const Bytes expected = Cat({MainHeader(),
-                              B({0xFF, 0x55, 0x00, 14, 0x00, 0x50, 0, 0, 0, 0, 17, 1, 0, 0, 0,
-                                 18}),
-                              TilePartBytes(0, 3), TilePartBytes(1, 4), kEocBytes});
+  const Bytes expected =
+      Cat({MainHeader(), B({0xFF, 0x55, 0x00, 14, 0x00, 0x50, 0, 0, 0, 0, 17, 1, 0, 0, 0, 18}),
+           TilePartBytes(0, 3), TilePartBytes(1, 4), kEocBytes});
   EXPECT_EQ(*with_tlm, expected);
   Result<MainHeaderInfo> h = ParseMainHeader(*with_tlm);
   ASSERT_TRUE(h.ok());

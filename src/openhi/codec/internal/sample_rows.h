@@ -145,10 +145,14 @@ class RowReader : public RowLayout {
   bool Read(const std::byte* frame, uint32_t row, uint32_t comp, int32_t* dst) const {
     const std::byte* src = frame + Offset(row, comp);
     switch (kind_) {
-      case 0: return ReadRow<uint8_t>(src, step_, width_, range_, dst);
-      case 1: return ReadRow<int8_t>(src, step_, width_, range_, dst);
-      case 2: return ReadRow<uint16_t>(src, step_, width_, range_, dst);
-      default: return ReadRow<int16_t>(src, step_, width_, range_, dst);
+      case 0:
+        return ReadRow<uint8_t>(src, step_, width_, range_, dst);
+      case 1:
+        return ReadRow<int8_t>(src, step_, width_, range_, dst);
+      case 2:
+        return ReadRow<uint16_t>(src, step_, width_, range_, dst);
+      default:
+        return ReadRow<int16_t>(src, step_, width_, range_, dst);
     }
   }
 };
@@ -160,10 +164,14 @@ class RowWriter : public RowLayout {
   void Write(const int32_t* src, uint32_t row, uint32_t comp, std::byte* frame) const {
     std::byte* dst = frame + Offset(row, comp);
     switch (kind_) {
-      case 0: return WriteRow<uint8_t>(src, step_, width_, range_, dst);
-      case 1: return WriteRow<int8_t>(src, step_, width_, range_, dst);
-      case 2: return WriteRow<uint16_t>(src, step_, width_, range_, dst);
-      default: return WriteRow<int16_t>(src, step_, width_, range_, dst);
+      case 0:
+        return WriteRow<uint8_t>(src, step_, width_, range_, dst);
+      case 1:
+        return WriteRow<int8_t>(src, step_, width_, range_, dst);
+      case 2:
+        return WriteRow<uint16_t>(src, step_, width_, range_, dst);
+      default:
+        return WriteRow<int16_t>(src, step_, width_, range_, dst);
     }
   }
 };

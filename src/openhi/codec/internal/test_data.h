@@ -94,8 +94,12 @@ inline Image MakeImage(ImageDesc d, uint32_t seed = 1) {
 // A CT-like slice: signed 16-bit, air (-1024) outside a disc of soft tissue (~40 HU) with noise
 // and a bright bone ring (up to 3000 HU).
 inline Image MakeCtSlice(uint32_t width, uint32_t height, uint8_t bits_stored = 16) {
-  ImageDesc d{.width = width, .height = height, .components = 1, .bits_stored = bits_stored,
-              .bytes_per_sample = 2, .is_signed = true};
+  ImageDesc d{.width = width,
+              .height = height,
+              .components = 1,
+              .bits_stored = bits_stored,
+              .bytes_per_sample = 2,
+              .is_signed = true};
   Image image;
   image.desc = d;
   image.samples.resize(d.FrameBytes());
@@ -108,8 +112,10 @@ inline Image MakeCtSlice(uint32_t width, uint32_t height, uint8_t bits_stored = 
     for (uint32_t x = 0; x < width; ++x) {
       const double r = std::hypot(x - cx, y - cy);
       double hu = -1024;
-      if (r < radius * 0.9) hu = 40 + noise(rng);
-      else if (r < radius) hu = 3000 - 10 * (radius - r);
+      if (r < radius * 0.9)
+        hu = 40 + noise(rng);
+      else if (r < radius)
+        hu = 3000 - 10 * (radius - r);
       row[x] = static_cast<int32_t>(hu);
     }
     writer.Write(row.data(), y, 0, image.samples.data());
