@@ -91,7 +91,7 @@ class StoreAcceptance : public ::testing::Test {
       auto frame = store_->GetImageFrame(ds_, set_id, frames[i]["ID"]);
       ASSERT_TRUE(frame.ok()) << file << ": " << frame.status().ToString();
       if (stored_ts == "1.2.840.10008.1.2.4.202") {
-        auto decoded = codec::DecodeHtj2k(frame->bytes);
+        auto decoded = codec::DecodeHtj2k(*frame->bytes);
         ASSERT_TRUE(decoded.ok()) << file;
         auto source = src->DecodeFrame(i);
         ASSERT_TRUE(source.ok()) << file;
@@ -100,7 +100,7 @@ class StoreAcceptance : public ::testing::Test {
       } else {
         auto encoded = src->EncodedFrame(i);
         ASSERT_TRUE(encoded.ok()) << file;
-        EXPECT_TRUE(frame->bytes == *encoded) << file << " frame " << i;
+        EXPECT_TRUE(*frame->bytes == *encoded) << file << " frame " << i;
       }
     }
   }

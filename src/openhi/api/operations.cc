@@ -261,7 +261,7 @@ Result<http::Response> GetFrame(store::Store& s, const Call& c) {
                                                       b["imageFrameId"].get<std::string>()));
   http::Response r;
   r.headers.emplace_back("Content-Type", frame.content_type);
-  r.shared_body = std::make_shared<const Bytes>(std::move(frame.bytes));
+  r.shared_body = std::move(frame.bytes);
   return r;
 }
 

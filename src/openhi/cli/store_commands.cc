@@ -268,7 +268,7 @@ void AddStoreCommands(CLI::App& app, int* exit_code) {
           return InvalidArgument("--image-frame-information expects imageFrameId=ID");
         }
         OPENHI_ASSIGN_OR_RETURN(auto frame, s.GetImageFrame(*ds, *set, id));
-        OPENHI_RETURN_IF_ERROR(WriteOutfile(*outfile, frame.bytes));
+        OPENHI_RETURN_IF_ERROR(WriteOutfile(*outfile, *frame.bytes));
         return Json{{"contentType", frame.content_type}};
       });
     });

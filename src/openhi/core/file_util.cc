@@ -1,6 +1,7 @@
 #include "openhi/core/file_util.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,13 +25,18 @@ Status ErrnoStatus(std::string_view what, const fs::path& p) {
 Result<Bytes> ReadFile(const fs::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("open", path);
-  Bytes out;
-  off_t size = ::lseek(fd, 0, SEEK_END);
-  if (size > 0) out.reserve(static_cast<size_t>(size));
-  ::lseek(fd, 0, SEEK_SET);
-  std::byte buf[1 << 16];
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    Status s = ErrnoStatus("fstat", path);
+    ::close(fd);
+    return s;
+  }
+  // Read straight into a buffer of the file's size; grow only if the file grew meanwhile.
+  Bytes out(static_cast<size_t>(st.st_size > 0 ? st.st_size : 0));
+  size_t used = 0;
   while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (used == out.size()) out.resize(out.size() + (1 << 16));
+    ssize_t n = ::read(fd, out.data() + used, out.size() - used);
     if (n < 0) {
       if (errno == EINTR) continue;
       Status s = ErrnoStatus("read", path);
@@ -38,9 +44,10 @@ Result<Bytes> ReadFile(const fs::path& path) {
       return s;
     }
     if (n == 0) break;
-    out.insert(out.end(), buf, buf + n);
+    used += static_cast<size_t>(n);
   }
   ::close(fd);
+  out.resize(used);
   return out;
 }
 

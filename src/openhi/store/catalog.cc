@@ -42,6 +42,12 @@ CREATE TABLE IF NOT EXISTS frames (
 CREATE INDEX IF NOT EXISTS frames_by_blob ON frames(blob_key);
 )sql";
 
+// Resets a cached statement when the lease ends, so it never holds a read snapshot open.
+struct StatementLease {
+  db::Statement* st;
+  ~StatementLease() { st->Reset(); }
+};
+
 ahi::Datastore ReadDatastore(const db::Statement& q) {
   ahi::Datastore d;
   d.id = q.Text(0);
@@ -303,27 +309,29 @@ Result<ahi::ImageSetVersion> Catalog::GetImageSet(const std::string& datastore_i
   std::string sql = std::string(kVersionSelect) +
                     "WHERE v.image_set_id = ? AND s.datastore_id = ? AND v.version = " +
                     (version ? "?" : "s.latest_version");
-  OPENHI_ASSIGN_OR_RETURN(auto q, db_->Prepare(sql));
-  q.Bind(1, image_set_id).Bind(2, datastore_id);
-  if (version) q.Bind(3, *version);
-  OPENHI_ASSIGN_OR_RETURN(bool row, q.Step());
+  OPENHI_ASSIGN_OR_RETURN(db::Statement * q, Cached(sql));
+  StatementLease lease{q};
+  q->Bind(1, image_set_id).Bind(2, datastore_id);
+  if (version) q->Bind(3, *version);
+  OPENHI_ASSIGN_OR_RETURN(bool row, q->Step());
   if (!row) {
     return NotFound("image set " + image_set_id +
                     (version ? " version " + std::to_string(*version) : std::string()) +
                     " not found");
   }
-  return ReadVersion(q);
+  return ReadVersion(*q);
 }
 
 Result<std::string> Catalog::GetMetadataKey(const std::string& image_set_id, int64_t version) {
   std::lock_guard lock(mu_);
   OPENHI_ASSIGN_OR_RETURN(
-      auto q,
-      db_->Prepare("SELECT metadata_key FROM versions WHERE image_set_id = ? AND version = ?"));
-  q.Bind(1, image_set_id).Bind(2, version);
-  OPENHI_ASSIGN_OR_RETURN(bool row, q.Step());
+      db::Statement * q,
+      Cached("SELECT metadata_key FROM versions WHERE image_set_id = ? AND version = ?"));
+  StatementLease lease{q};
+  q->Bind(1, image_set_id).Bind(2, version);
+  OPENHI_ASSIGN_OR_RETURN(bool row, q->Step());
   if (!row) return NotFound("image set version not found");
-  return q.Text(0);
+  return q->Text(0);
 }
 
 Result<std::vector<ahi::ImageSetVersion>> Catalog::ListVersions(const std::string& image_set_id) {
@@ -406,6 +414,32 @@ Result<ImageSetKeys> Catalog::GetKeys(const std::string& image_set_id) {
   OPENHI_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return NotFound("image set " + image_set_id + " not found");
   return ReadKeys(q, 0);
+}
+
+Result<db::Statement*> Catalog::Cached(const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    OPENHI_ASSIGN_OR_RETURN(db::Statement st, db_->Prepare(sql));
+    it = statements_.emplace(sql, std::move(st)).first;
+  }
+  it->second.Reset();
+  return &it->second;
+}
+
+Result<FrameRow> Catalog::GetLiveFrame(const std::string& datastore_id,
+                                       const std::string& image_set_id,
+                                       const std::string& frame_id) {
+  std::lock_guard lock(mu_);
+  OPENHI_ASSIGN_OR_RETURN(
+      db::Statement * q,
+      Cached("SELECT f.frame_id, f.blob_key, f.transfer_syntax, f.size FROM frames f "
+             "JOIN image_sets s ON s.id = f.image_set_id WHERE f.image_set_id = ? AND "
+             "f.frame_id = ? AND s.datastore_id = ? AND s.state != 'DELETED'"));
+  StatementLease lease{q};
+  q->Bind(1, image_set_id).Bind(2, frame_id).Bind(3, datastore_id);
+  OPENHI_ASSIGN_OR_RETURN(bool row, q->Step());
+  if (!row) return NotFound("image frame " + frame_id + " not found");
+  return FrameRow{q->Text(0), q->Text(1), q->Text(2), static_cast<uint64_t>(q->Int(3))};
 }
 
 Result<FrameRow> Catalog::GetFrame(const std::string& image_set_id, const std::string& frame_id) {

@@ -10,6 +10,7 @@
 // Thread safety: every method locks one internal mutex; safe from any thread. Several processes
 // may share the file (SQLite locking, busy timeout).
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -85,6 +86,10 @@ class Catalog {
                                                  const std::string& series_uid);
   Result<ImageSetKeys> GetKeys(const std::string& image_set_id);
   Result<FrameRow> GetFrame(const std::string& image_set_id, const std::string& frame_id);
+  // The hot path of GetImageFrame: one cached query. kNotFound unless the frame belongs to a
+  // live (not DELETED) image set of this datastore.
+  Result<FrameRow> GetLiveFrame(const std::string& datastore_id, const std::string& image_set_id,
+                                const std::string& frame_id);
   Result<std::vector<FrameRow>> ListFrames(const std::string& image_set_id);
 
   // Publishes versions in one transaction; optionally completes a job in the same transaction.
@@ -114,8 +119,13 @@ class Catalog {
   explicit Catalog(std::unique_ptr<db::Database> db) : db_(std::move(db)) {}
   Status Migrate();
 
+  // A prepared statement from the per-catalog cache, reset and unbound. Caller holds mu_ and
+  // must Reset() it when done (StatementLease does).
+  Result<db::Statement*> Cached(const std::string& sql);
+
   std::mutex mu_;
   std::unique_ptr<db::Database> db_;  // GUARDED_BY(mu_)
+  std::map<std::string, db::Statement> statements_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace openhi::store

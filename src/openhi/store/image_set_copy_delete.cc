@@ -168,7 +168,10 @@ Result<ahi::ImageSetVersion> Store::DeleteImageSet(const std::string& datastore_
     OPENHI_ASSIGN_OR_RETURN(auto orphans,
                             impl_->catalog->DeleteImageSet(image_set_id, NowEpochSeconds()));
     // The catalog no longer references these; removing them is space reclamation only.
-    for (const auto& key : orphans) impl_->blobs->Delete(key).IgnoreError();
+    for (const auto& key : orphans) {
+      impl_->frame_cache->Erase(key);
+      impl_->blobs->Delete(key).IgnoreError();
+    }
     LogInfo("imageset.deleted id=" + image_set_id);
   }
   v.state = ahi::ImageSetState::kLocked;

@@ -45,6 +45,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   OPENHI_ASSIGN_OR_RETURN(impl->catalog, Catalog::Open(options.data_dir / "catalog.sqlite"));
   impl->blobs = objstore::NewFileStore(options.data_dir / "blobs");
   impl->pool = std::make_unique<ThreadPool>(options.import_threads);
+  impl->frame_cache = std::make_unique<BlobCache>(options.frame_cache_bytes);
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
@@ -172,20 +173,30 @@ Result<Bytes> Store::GetImageSetMetadata(const std::string& datastore_id,
 Result<ImageFrame> Store::GetImageFrame(const std::string& datastore_id,
                                         const std::string& image_set_id,
                                         const std::string& frame_id) {
+  OPENHI_RETURN_IF_ERROR(ValidateIdArg("datastoreId", datastore_id));
+  OPENHI_RETURN_IF_ERROR(ValidateIdArg("imageSetId", image_set_id));
   OPENHI_RETURN_IF_ERROR(ValidateIdArg("imageFrameId", frame_id));
-  OPENHI_ASSIGN_OR_RETURN(ahi::ImageSetVersion v, GetImageSet(datastore_id, image_set_id));
-  if (v.state == ahi::ImageSetState::kDeleted) {
-    return NotFound("image set " + image_set_id + " was deleted");
+  auto row = impl_->catalog->GetLiveFrame(datastore_id, image_set_id, frame_id);
+  if (!row.ok()) {
+    if (row.status().code() != StatusCode::kNotFound) return row.status();
+    // Say which of the two is missing, as AHI does.
+    OPENHI_RETURN_IF_ERROR(GetImageSet(datastore_id, image_set_id).status());
+    return row.status();
   }
-  OPENHI_ASSIGN_OR_RETURN(FrameRow row, impl_->catalog->GetFrame(image_set_id, frame_id));
-  auto bytes = impl_->blobs->Get(row.blob_key);
+  std::string content_type = FrameContentType(row->transfer_syntax);
+  if (auto cached = impl_->frame_cache->Get(row->blob_key)) {
+    return ImageFrame{std::move(cached), std::move(content_type)};
+  }
+  auto bytes = impl_->blobs->Get(row->blob_key);
   if (!bytes.ok()) {
     if (bytes.status().code() == StatusCode::kNotFound) {
       return DataLoss("frame " + frame_id + " is indexed but its blob is missing");
     }
     return bytes.status();
   }
-  return ImageFrame{std::move(*bytes), FrameContentType(row.transfer_syntax)};
+  auto shared = std::make_shared<const Bytes>(std::move(*bytes));
+  impl_->frame_cache->Put(row->blob_key, shared);
+  return ImageFrame{std::move(shared), std::move(content_type)};
 }
 
 Result<std::vector<ahi::ImageSetVersion>> Store::ListImageSetVersions(

@@ -25,6 +25,7 @@ namespace openhi::store {
 struct StoreOptions {
   std::filesystem::path data_dir;
   size_t import_threads = 0;  // 0: one per core
+  size_t frame_cache_bytes = size_t{256} << 20;  // LRU of served frame codestreams
 };
 
 struct CreateDatastoreRequest {
@@ -58,7 +59,7 @@ struct ImportProgress {
 using ProgressCallback = std::function<void(const ImportProgress&)>;
 
 struct ImageFrame {
-  Bytes bytes;               // the stored codestream, never decoded or re-encoded
+  std::shared_ptr<const Bytes> bytes;  // the stored codestream, never decoded or re-encoded
   std::string content_type;  // per ahi-api.md §11
 };
 

@@ -120,7 +120,7 @@ TEST_F(StoreTest, ImportsASeriesIntoOneImageSetWithVerifiedFrames) {
     ASSERT_TRUE(frame.ok()) << frame.status().ToString();
     EXPECT_EQ(frame->content_type, "image/jph");
     // The stored frame decodes to exactly the source pixels.
-    auto decoded = codec::DecodeHtj2k(frame->bytes);
+    auto decoded = codec::DecodeHtj2k(*frame->bytes);
     ASSERT_TRUE(decoded.ok());
     auto src = dicom::DicomFile::Parse(*ReadFile(slice.path));
     ASSERT_TRUE(src.ok());

@@ -7,6 +7,7 @@
 #include "openhi/core/thread_pool.h"
 #include "openhi/objstore/object_store.h"
 #include "openhi/store/catalog.h"
+#include "openhi/store/internal/blob_cache.h"
 #include "openhi/store/metadata_document.h"
 #include "openhi/store/store.h"
 
@@ -17,6 +18,7 @@ struct Store::Impl {
   std::unique_ptr<Catalog> catalog;
   std::unique_ptr<objstore::ObjectStore> blobs;  // rooted at <data_dir>/blobs
   std::unique_ptr<ThreadPool> pool;              // import CPU work
+  std::unique_ptr<BlobCache> frame_cache;        // served frames, by blob key
   // Serialises read-modify-write of image set versions inside this process (imports, updates,
   // copies, deletes). Across processes the catalog's optimistic version check guards them.
   std::mutex write_mu;
