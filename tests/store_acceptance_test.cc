@@ -244,6 +244,43 @@ TEST_F(StoreAcceptance, MalformedFilesEachFailWithAClearMessage) {
   EXPECT_TRUE(good_imported);
 }
 
+// One flipped bit in the first packet of an HTJ2K frame makes OpenJPH 0.9 fault (SIGSEGV) when
+// it decodes in-process; the source decode runs in openhi-decode-helper, so the file fails alone
+// and this process, and the rest of the job, carry on.
+TEST_F(StoreAcceptance, ACorruptHtj2kFrameThatCrashesTheDecoderFailsAlone) {
+  auto source = ReadFile(SharedDicomDir() / "codec_matrix_wg04_ct1/CT1_JPH_htj2k.dcm");
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  std::string bytes(AsStringView(*source));
+  const size_t soc = bytes.find("\xFF\x4F\xFF\x51");  // SOC, SIZ: the codestream
+  ASSERT_NE(soc, std::string::npos);
+  const size_t sod = bytes.find("\xFF\x93", soc);  // the first tile-part's data follows SOD
+  ASSERT_NE(sod, std::string::npos);
+  bytes[sod + 2] ^= 0x08;
+  fs::path mixed = tmp_ / "mixed";
+  fs::create_directories(mixed);
+  std::ofstream(mixed / "corrupt_htj2k.dcm", std::ios::binary) << bytes;
+  fs::copy(SharedDicomDir() / "codec_matrix_wg04_ct1/CT1_J2KR.dcm", mixed / "j2k.dcm");
+  fs::copy(SharedDicomDir() / "variety/odd_size/CT_small_128.dcm", mixed / "good.dcm");
+
+  ImportResult r = Import(mixed);
+  ASSERT_EQ(r.job.status, ahi::JobStatus::kCompleted) << r.job.message;
+  ASSERT_EQ(r.failure.size(), 1u);
+  EXPECT_EQ(r.failure[0]["inputFile"], "corrupt_htj2k.dcm");
+  EXPECT_EQ(r.failure[0]["exception"]["exceptionType"], "ValidationException");
+  const std::string message = r.failure[0]["exception"]["message"];
+  std::cout << "  corrupt_htj2k.dcm: " << message << "\n";
+  EXPECT_NE(message.find("corrupt JPEG 2000 codestream: the decoder crashed (signal"),
+            std::string::npos)
+      << message;
+  std::set<std::string> imported;
+  for (const auto& l : r.success) {
+    imported.insert(l["inputFile"]);
+    ExpectFramesMatchSource(mixed / l["inputFile"].get<std::string>(),
+                            l["importResponse"]["imageSetId"]);
+  }
+  EXPECT_EQ(imported, (std::set<std::string>{"j2k.dcm", "good.dcm"}));
+}
+
 // --- Structural comparison with a real AHI GetImageSetMetadata document -------------------
 
 std::string JsonKind(const Json& v) {

@@ -39,8 +39,8 @@ Result<Bytes> EncodeHtj2kLossless(const Image& image);
 // not: Debian's OpenJPH 0.9 is built with assert() enabled, and fuzzing finds corrupt packet
 // headers or HT code-blocks that abort the process (bb_read_bits `num_bits <= 32`, mel_init,
 // bb_terminate) and one heap over-read in precinct::parse. Use this function on codestreams this
-// service produced (EncodeHtj2kLossless output, verified by CRC); decode untrusted HTJ2K in an
-// isolated process. OpenJPEG 2.5.0 (DecodeJ2k) is not a safe substitute: its HT decoder shares
+// service produced (EncodeHtj2kLossless output, verified by CRC); decode untrusted HTJ2K with
+// DecodeUntrusted (sandboxed_decode.h), which runs this function in a helper process. OpenJPEG 2.5.0 (DecodeJ2k) is not a safe substitute: its HT decoder shares
 // the mel_init assertion.
 Result<Image> DecodeHtj2k(ByteView codestream, int skip_levels = 0);
 

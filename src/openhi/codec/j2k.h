@@ -14,7 +14,7 @@ namespace openhi::codec {
 //
 // SAFETY: Debian's OpenJPEG 2.5.0 keeps assert() enabled; a corrupt HT code-block (a single
 // 0xFF byte in the MEL segment) aborts the process in ht_dec.c mel_init. Part 1 codestreams
-// survived our fuzzing so far. Decode untrusted HTJ2K in an isolated process.
+// survived our fuzzing so far. Decode untrusted input with DecodeUntrusted (sandboxed_decode.h).
 Result<Image> DecodeJ2k(ByteView codestream, uint8_t bytes_per_sample);
 
 }  // namespace openhi::codec

@@ -84,6 +84,9 @@ class DicomFile {
   //                                         colour conversion; lossless data is exact)
   //   JPEG 2000 (.4.90-.4.93)               codec::DecodeJ2k (OpenJPEG)  } YBR_RCT/YBR_ICT
   //   HTJ2K (.4.201-.4.203)                 codec::DecodeHtj2k (OpenJPH) } come back as RGB
+  //     (both in the openhi-decode-helper process, codec::DecodeUntrusted: a corrupt
+  //     code-block is kInvalidArgument, never a crash; kInternal if the helper is missing,
+  //     kDeadlineExceeded if it runs past a minute)
   //   BitsAllocated 1 (native)              one byte (0 or 1) per sample, bits_stored 1
   // Errors: kNotFound for an index >= NumberOfFrames; kInvalidArgument for corrupt or missing
   // frame data (and the pixel module errors of Pixels()); kUnimplemented for video, JPEG XL,

@@ -4,8 +4,7 @@
 #include <new>
 #include <string>
 
-#include "openhi/codec/htj2k.h"
-#include "openhi/codec/j2k.h"
+#include "openhi/codec/sandboxed_decode.h"
 #include "openhi/dicom/dicom_file.h"
 #include "openhi/dicom/internal/dcmtk.h"
 #include "openhi/dicom/internal/fragments.h"
@@ -306,10 +305,13 @@ Result<codec::Image> DicomFile::DecodeFrame(uint32_t index) const {
       OPENHI_ASSIGN_OR_RETURN(const FragmentList* list, Fragments(impl));
       Bytes scratch;
       const ByteView codestream = internal::FrameBytes(*list, range, &scratch);
+      // Source frames are untrusted: a corrupt code-block can abort the vendor decoders, so they
+      // run in a helper process (sandboxed_decode.h).
+      const codec::UntrustedCodec kind = impl.family == SyntaxFamily::kJ2k
+                                             ? codec::UntrustedCodec::kJ2k
+                                             : codec::UntrustedCodec::kHtj2k;
       Result<codec::Image> decoded =
-          impl.family == SyntaxFamily::kJ2k
-              ? codec::DecodeJ2k(codestream, static_cast<uint8_t>(info.bits_allocated / 8))
-              : codec::DecodeHtj2k(codestream);
+          codec::DecodeUntrusted(codestream, kind, static_cast<uint8_t>(info.bits_allocated / 8));
       if (!decoded.ok()) return decoded.status().WithContext(FrameText(index));
       return ConformToPixelModule(std::move(decoded).value(), info, index);
     }

@@ -12,8 +12,8 @@ enum class SyntaxFamily {
   kDcmtkJpeg,                 // .4.50-.4.70 JPEG processes: decoded by dcmjpeg
   kDcmtkJpegLs,               // .4.80, .4.81: decoded by dcmjpls
   kDcmtkRle,                  // .5: decoded by dcmdata's RLE codec
-  kJ2k,                       // .4.90-.4.93: decoded by codec::DecodeJ2k (OpenJPEG)
-  kHtj2k,                     // .4.201-.4.203: decoded by codec::DecodeHtj2k (OpenJPH)
+  kJ2k,                       // .4.90-.4.93: DecodeJ2k (OpenJPEG) in the helper process
+  kHtj2k,                     // .4.201-.4.203: DecodeHtj2k (OpenJPH) in the helper process
   kVideo,                     // MPEG-2/MPEG-4/HEVC (.4.100-.4.108): one bitstream for all frames
   kOtherEncapsulated,         // JPEG XL, JPIP, ... : frames can be extracted, not decoded
   kUnknown,                   // unknown UID
