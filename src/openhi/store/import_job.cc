@@ -9,6 +9,7 @@
 #include "openhi/store/import_grouping.h"
 #include "openhi/store/instance_ingest.h"
 #include "openhi/store/internal/job_lock.h"
+#include "openhi/store/internal/prefetcher.h"
 #include "openhi/store/internal/store_impl.h"
 
 namespace openhi::store {
@@ -172,9 +173,12 @@ Status Store::RunImport(const std::string& job_id, const ProgressCallback& progr
   ImportProgress p;
   p.files_total = files.size();
   const auto start = std::chrono::steady_clock::now();
+  std::vector<std::string> keys;
+  for (const auto& f : files) keys.push_back(f.key);
+  // Reads run ahead on their own thread so I/O overlaps with transcoding on the pool.
+  Prefetcher prefetch(*input->store, std::move(keys), 2 * s.pool->size() + 2);
   s.pool->ParallelFor(files.size(), [&](size_t i) {
-    const std::string key = files[i].key;
-    auto bytes = input->store->Get(key);
+    auto bytes = prefetch.Take(i);
     Result<IngestedInstance> r = bytes.ok() ? IngestInstance(*bytes, blob_prefix, *s.blobs)
                                             : Result<IngestedInstance>(bytes.status());
     uint64_t pixels = r.ok() ? r->pixel_bytes : 0;
