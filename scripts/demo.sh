@@ -47,4 +47,25 @@ echo "== get-image-frame $frame"
 $bin store get-image-frame --data-dir "$data" --datastore-id "$ds" --image-set-id "$set_id" \
   --image-frame-information "imageFrameId=$frame" "$work/frame.jph"
 echo "frame codestream: $(stat -c %s "$work/frame.jph") bytes in $work/frame.jph"
+echo "== the same store over the AHI HTTP API (SigV4), read with boto3"
+export OPENHI_ACCESS_KEY_ID=AKIDEXAMPLE OPENHI_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+$bin store serve --data-dir "$data" --listen 127.0.0.1:0 > "$work/serve.json" &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT
+for _ in $(seq 50); do [[ -s $work/serve.json ]] && break; sleep 0.1; done
+port=$(python3 -c 'import json;print(json.load(open("'"$work"'/serve.json"))["port"])')
+python3 - "$port" "$ds" "$set_id" "$frame" <<'PY'
+import sys, boto3
+from botocore.config import Config
+port, ds, set_id, frame = sys.argv[1:]
+ahi = boto3.client("medical-imaging", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                   aws_access_key_id="AKIDEXAMPLE",
+                   aws_secret_access_key="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                   config=Config(inject_host_prefix=False))
+print("datastores:", [d["datastoreName"] for d in ahi.list_datastores()["datastoreSummaries"]])
+s = ahi.get_image_set(datastoreId=ds, imageSetId=set_id)
+print("image set:", s["imageSetId"], "version", s["versionId"], s["imageSetState"])
+f = ahi.get_image_frame(datastoreId=ds, imageSetId=set_id, imageFrameInformation={"imageFrameId": frame})
+print("frame:", f["contentType"], len(f["imageFrameBlob"].read()), "bytes")
+PY
 echo "demo done: store in $data"
