@@ -314,6 +314,40 @@ Result<std::string> DecodeAttributeDocument(const Json& v, const char* name) {
 }
 }  // namespace
 
+Result<CopyImageSetInformation> ParseCopyImageSetInformation(const Json& j) {
+  CopyImageSetInformation out;
+  if (!j.is_object() || !j.contains("sourceImageSet") || !j["sourceImageSet"].is_object() ||
+      !j["sourceImageSet"].contains("latestVersionId") ||
+      !j["sourceImageSet"]["latestVersionId"].is_string()) {
+    return InvalidArgument("sourceImageSet.latestVersionId is required");
+  }
+  const Json& sj = j["sourceImageSet"];
+  OPENHI_ASSIGN_OR_RETURN(out.source_latest_version,
+                          ParseVersionId(sj["latestVersionId"].get<std::string>()));
+  if (sj.contains("DICOMCopies")) {
+    const Json& dc = sj["DICOMCopies"];
+    if (!dc.is_object() || !dc.contains("copiableAttributes") ||
+        !dc["copiableAttributes"].is_string()) {
+      return InvalidArgument("DICOMCopies.copiableAttributes must be a string");
+    }
+    out.copiable_attributes = dc["copiableAttributes"].get<std::string>();
+    if (out.copiable_attributes.empty() || out.copiable_attributes.size() > 260000) {
+      return InvalidArgument("copiableAttributes must be 1 to 260000 characters");
+    }
+  }
+  if (j.contains("destinationImageSet")) {
+    const Json& dj = j["destinationImageSet"];
+    if (!dj.is_object() || !dj.contains("imageSetId") || !dj["imageSetId"].is_string() ||
+        !dj.contains("latestVersionId") || !dj["latestVersionId"].is_string()) {
+      return InvalidArgument("destinationImageSet needs imageSetId and latestVersionId");
+    }
+    out.destination_image_set_id = dj["imageSetId"].get<std::string>();
+    OPENHI_ASSIGN_OR_RETURN(out.destination_latest_version,
+                            ParseVersionId(dj["latestVersionId"].get<std::string>()));
+  }
+  return out;
+}
+
 Result<MetadataUpdates> ParseMetadataUpdates(const Json& body) {
   if (!body.is_object()) return InvalidArgument("updateImageSetMetadataUpdates must be an object");
   MetadataUpdates out;

@@ -37,6 +37,15 @@ struct MetadataUpdates {
 };
 Result<MetadataUpdates> ParseMetadataUpdates(const Json& body);
 
+// CopyImageSet's `copyImageSetInformation` body.
+struct CopyImageSetInformation {
+  int64_t source_latest_version = 0;
+  std::string copiable_attributes;  // JSON text; empty copies everything
+  std::optional<std::string> destination_image_set_id;
+  int64_t destination_latest_version = 0;
+};
+Result<CopyImageSetInformation> ParseCopyImageSetInformation(const Json& body);
+
 // A version ID: decimal digits, starting at 1. kInvalidArgument otherwise.
 Result<int64_t> ParseVersionId(std::string_view text);
 

@@ -44,6 +44,23 @@ TEST(SearchCriteria, RejectsWhatTheServiceRejects) {
   }
 }
 
+TEST(CopyImageSetInformation, ParsesSourceAndDestinationAndRejectsBadShapes) {
+  auto ok = ParseCopyImageSetInformation(Json::parse(
+      R"({"sourceImageSet":{"latestVersionId":"3","DICOMCopies":{"copiableAttributes":"{}"}},
+          "destinationImageSet":{"imageSetId":"x","latestVersionId":"1"}})"));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->source_latest_version, 3);
+  EXPECT_EQ(ok->copiable_attributes, "{}");
+  EXPECT_EQ(ok->destination_image_set_id, "x");
+  for (const char* bad : {R"({})", R"({"sourceImageSet":{"latestVersionId":3}})",
+                          R"({"sourceImageSet":{"latestVersionId":"0"}})",
+                          R"({"sourceImageSet":{"latestVersionId":"1"},"destinationImageSet":{}})"}) {
+    EXPECT_EQ(ParseCopyImageSetInformation(Json::parse(bad)).status().code(),
+              StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
 TEST(Json, ParseJsonReportsBadJsonWithoutThrowing) {
   EXPECT_EQ(ParseJson("{\"a\":").status().code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(ParseJson("{\"a\":1}").ok());

@@ -289,35 +289,11 @@ Result<http::Response> Copy(store::Store& s, const Call& c) {
   r.source_image_set_id = c.Param("sourceImageSetId");
   OPENHI_ASSIGN_OR_RETURN(r.force, BoolQuery(c, "force"));
   OPENHI_ASSIGN_OR_RETURN(r.promote_to_primary, BoolQuery(c, "promoteToPrimary"));
-  if (!j.contains("sourceImageSet") || !j["sourceImageSet"].is_object() ||
-      !j["sourceImageSet"].contains("latestVersionId") ||
-      !j["sourceImageSet"]["latestVersionId"].is_string()) {
-    return InvalidArgument("sourceImageSet.latestVersionId is required");
-  }
-  const Json& sj = j["sourceImageSet"];
-  OPENHI_ASSIGN_OR_RETURN(r.source_latest_version,
-                          ahi::ParseVersionId(sj["latestVersionId"].get<std::string>()));
-  if (sj.contains("DICOMCopies")) {
-    const Json& dc = sj["DICOMCopies"];
-    if (!dc.is_object() || !dc.contains("copiableAttributes") ||
-        !dc["copiableAttributes"].is_string()) {
-      return InvalidArgument("DICOMCopies.copiableAttributes must be a string");
-    }
-    r.copiable_attributes = dc["copiableAttributes"].get<std::string>();
-    if (r.copiable_attributes.empty() || r.copiable_attributes.size() > 260000) {
-      return InvalidArgument("copiableAttributes must be 1 to 260000 characters");
-    }
-  }
-  if (j.contains("destinationImageSet")) {
-    const Json& dj = j["destinationImageSet"];
-    if (!dj.is_object() || !dj.contains("imageSetId") || !dj["imageSetId"].is_string() ||
-        !dj.contains("latestVersionId") || !dj["latestVersionId"].is_string()) {
-      return InvalidArgument("destinationImageSet needs imageSetId and latestVersionId");
-    }
-    r.destination_image_set_id = dj["imageSetId"].get<std::string>();
-    OPENHI_ASSIGN_OR_RETURN(r.destination_latest_version,
-                            ahi::ParseVersionId(dj["latestVersionId"].get<std::string>()));
-  }
+  OPENHI_ASSIGN_OR_RETURN(auto info, ahi::ParseCopyImageSetInformation(j));
+  r.source_latest_version = info.source_latest_version;
+  r.copiable_attributes = std::move(info.copiable_attributes);
+  r.destination_image_set_id = std::move(info.destination_image_set_id);
+  r.destination_latest_version = info.destination_latest_version;
   OPENHI_ASSIGN_OR_RETURN(auto out, s.CopyImageSet(r));
   return Ok(ahi::CopyImageSetResponseJson(out.source, out.destination));
 }
