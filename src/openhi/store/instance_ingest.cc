@@ -147,7 +147,11 @@ Result<IngestedInstance> IngestFrames(const dicom::DicomFile& file, IngestedInst
                         : StoreTranscodedFrame(file, i, blob_prefix, blobs);
       if (!frame.ok()) {
         for (const auto& f : inst.frames) blobs.Delete(f.blob_key).IgnoreError();
-        return frame.status().WithContext("frame " + std::to_string(i + 1));
+        const Status& st = frame.status();
+        // The DICOM adapter's messages already name the frame; add it only when missing.
+        return st.message().rfind("frame ", 0) == 0
+                   ? st
+                   : st.WithContext("frame " + std::to_string(i + 1));
       }
       frames.push_back(std::move(frame->json));
       inst.frames.push_back(std::move(frame->row));
