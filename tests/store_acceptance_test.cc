@@ -97,6 +97,15 @@ class StoreAcceptance : public ::testing::Test {
         ASSERT_TRUE(source.ok()) << file;
         EXPECT_TRUE(decoded->desc == source->desc) << file << " frame " << i;
         EXPECT_TRUE(decoded->samples == source->samples) << file << " frame " << i;
+      } else if (stored_ts == "1.2.840.10008.1.2.1") {
+        // Binary segmentation: bit-packed, first pixel in bit 0.
+        auto source = src->DecodeFrame(i);
+        ASSERT_TRUE(source.ok()) << file;
+        ASSERT_EQ(frame->bytes->size(), (source->samples.size() + 7) / 8) << file;
+        for (size_t k = 0; k < source->samples.size(); ++k) {
+          bool bit = (std::to_integer<unsigned>((*frame->bytes)[k / 8]) >> (k % 8)) & 1u;
+          ASSERT_EQ(bit, source->samples[k] != std::byte{0}) << file << " frame " << i;
+        }
       } else {
         auto encoded = src->EncodedFrame(i);
         ASSERT_TRUE(encoded.ok()) << file;

@@ -15,6 +15,7 @@ namespace {
 
 using Json = nlohmann::json;
 constexpr const char* kHtj2kRpcl = "1.2.840.10008.1.2.4.202";
+constexpr const char* kExplicitVrLittleEndian = "1.2.840.10008.1.2.1";
 
 bool IsKeptSyntax(const std::string& ts) {
   static const char* kKept[] = {"1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.91",
@@ -106,6 +107,43 @@ Result<FrameOut> StoreTranscodedFrame(const dicom::DicomFile& file, uint32_t ind
   return out;
 }
 
+// Binary segmentation frames (BitsAllocated 1) are stored as AHI does: uncompressed, Explicit VR
+// Little Endian bit packing (first pixel in bit 0 of the first byte), one frame per blob,
+// padded to a whole byte. The packed bytes are unpacked again and compared before storing.
+Result<FrameOut> StoreBinarySegmentationFrame(const dicom::DicomFile& file,
+                                              const dicom::PixelInfo& px, uint32_t index,
+                                              const std::string& blob_prefix,
+                                              objstore::ObjectStore& blobs) {
+  OPENHI_ASSIGN_OR_RETURN(codec::Image source, file.DecodeFrame(index));
+  const size_t n = source.samples.size();
+  Bytes packed((n + 7) / 8);
+  for (size_t i = 0; i < n; ++i) {
+    if (source.samples[i] != std::byte{0}) packed[i / 8] |= std::byte(1u << (i % 8));
+  }
+  for (size_t i = 0; i < n; ++i) {  // verify: unpack equals the source samples
+    bool bit = (std::to_integer<unsigned>(packed[i / 8]) >> (i % 8)) & 1u;
+    if (bit != (source.samples[i] != std::byte{0}) || std::to_integer<unsigned>(source.samples[i]) > 1) {
+      return Internal("binary segmentation verification failed for frame " +
+                      std::to_string(index + 1));
+    }
+  }
+  FrameOut out;
+  out.row.frame_id = NewId();
+  out.row.blob_key = FrameBlobKey(blob_prefix, out.row.frame_id);
+  out.row.transfer_syntax = kExplicitVrLittleEndian;
+  out.row.size = packed.size();
+  out.pixel_bytes = n;
+  Json checksums = Json::array();
+  checksums.push_back({{"Width", px.columns}, {"Height", px.rows}, {"Checksum", Crc32(packed)}});
+  out.json = {{"ID", out.row.frame_id},
+              {"PixelDataChecksumFromBaseToFullResolution", std::move(checksums)},
+              {"MinPixelValue", nullptr},
+              {"MaxPixelValue", nullptr},
+              {"FrameSizeInBytes", packed.size()}};
+  OPENHI_RETURN_IF_ERROR(blobs.Put(out.row.blob_key, packed));
+  return out;
+}
+
 Result<FrameOut> StoreKeptFrame(const dicom::DicomFile& file, const dicom::PixelInfo& px,
                                 uint32_t index, const std::string& ts,
                                 const std::string& blob_prefix, objstore::ObjectStore& blobs) {
@@ -137,14 +175,14 @@ Result<IngestedInstance> IngestFrames(const dicom::DicomFile& file, IngestedInst
   std::string stored_ts = kHtj2kRpcl;
   if (!px.ok() && px.status().code() != StatusCode::kNotFound) return px.status();
   if (px.ok()) {
-    if (px->bits_allocated == 1) {
-      return Unimplemented("binary segmentation pixel data (BitsAllocated 1) is not supported");
-    }
-    const bool kept = IsKeptSyntax(ts);
+    const bool binary = px->bits_allocated == 1;
+    const bool kept = !binary && IsKeptSyntax(ts);
     if (kept) stored_ts = ts;
+    if (binary) stored_ts = kExplicitVrLittleEndian;
     for (uint32_t i = 0; i < px->number_of_frames; ++i) {
-      auto frame = kept ? StoreKeptFrame(file, *px, i, ts, blob_prefix, blobs)
-                        : StoreTranscodedFrame(file, i, blob_prefix, blobs);
+      auto frame = binary ? StoreBinarySegmentationFrame(file, *px, i, blob_prefix, blobs)
+                   : kept ? StoreKeptFrame(file, *px, i, ts, blob_prefix, blobs)
+                          : StoreTranscodedFrame(file, i, blob_prefix, blobs);
       if (!frame.ok()) {
         for (const auto& f : inst.frames) blobs.Delete(f.blob_key).IgnoreError();
         const Status& st = frame.status();
