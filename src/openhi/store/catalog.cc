@@ -48,6 +48,17 @@ struct StatementLease {
   ~StatementLease() { st->Reset(); }
 };
 
+// Steps `q` to the end and maps every row with `read`.
+template <typename F>
+auto CollectRows(db::Statement& q, F read) -> Result<std::vector<decltype(read(q))>> {
+  std::vector<decltype(read(q))> out;
+  while (true) {
+    OPENHI_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    out.push_back(read(q));
+  }
+}
+
 ahi::Datastore ReadDatastore(const db::Statement& q) {
   ahi::Datastore d;
   d.id = q.Text(0);
@@ -159,13 +170,7 @@ Result<std::vector<ahi::Datastore>> Catalog::ListDatastores() {
   std::lock_guard lock(mu_);
   OPENHI_ASSIGN_OR_RETURN(auto q, db_->Prepare("SELECT " + std::string(kDatastoreCols) +
                                                " FROM datastores ORDER BY created_at, id"));
-  std::vector<ahi::Datastore> out;
-  while (true) {
-    OPENHI_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back(ReadDatastore(q));
-  }
-  return out;
+  return CollectRows(q, ReadDatastore);
 }
 
 Status Catalog::SetDatastoreStatus(const std::string& id, ahi::DatastoreStatus s, double now) {
@@ -268,13 +273,7 @@ Result<std::vector<ahi::ImportJob>> Catalog::ListJobs(const std::string& datasto
                                                " FROM jobs WHERE datastore_id = ? "
                                                "ORDER BY submitted_at DESC, id"));
   q.Bind(1, datastore_id);
-  std::vector<ahi::ImportJob> out;
-  while (true) {
-    OPENHI_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back(ReadJob(q));
-  }
-  return out;
+  return CollectRows(q, ReadJob);
 }
 
 Result<std::vector<ahi::ImportJob>> Catalog::UnfinishedJobs() {
@@ -282,13 +281,7 @@ Result<std::vector<ahi::ImportJob>> Catalog::UnfinishedJobs() {
   OPENHI_ASSIGN_OR_RETURN(auto q, db_->Prepare("SELECT " + std::string(kJobCols) +
                                                " FROM jobs WHERE status IN "
                                                "('SUBMITTED','IN_PROGRESS') ORDER BY submitted_at"));
-  std::vector<ahi::ImportJob> out;
-  while (true) {
-    OPENHI_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back(ReadJob(q));
-  }
-  return out;
+  return CollectRows(q, ReadJob);
 }
 
 Status Catalog::UpdateJobStatus(const std::string& job_id, ahi::JobStatus s,
@@ -340,13 +333,7 @@ Result<std::vector<ahi::ImageSetVersion>> Catalog::ListVersions(const std::strin
       auto q, db_->Prepare(std::string(kVersionSelect) +
                            "WHERE v.image_set_id = ? ORDER BY v.version DESC"));
   q.Bind(1, image_set_id);
-  std::vector<ahi::ImageSetVersion> out;
-  while (true) {
-    OPENHI_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back(ReadVersion(q));
-  }
-  return out;
+  return CollectRows(q, ReadVersion);
 }
 
 Result<std::optional<std::string>> Catalog::FindPrimary(const std::string& datastore_id,
@@ -458,13 +445,9 @@ Result<std::vector<FrameRow>> Catalog::ListFrames(const std::string& image_set_i
   OPENHI_ASSIGN_OR_RETURN(auto q, db_->Prepare("SELECT frame_id, blob_key, transfer_syntax, size "
                                                "FROM frames WHERE image_set_id = ?"));
   q.Bind(1, image_set_id);
-  std::vector<FrameRow> out;
-  while (true) {
-    OPENHI_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back({q.Text(0), q.Text(1), q.Text(2), static_cast<uint64_t>(q.Int(3))});
-  }
-  return out;
+  return CollectRows(q, [](const db::Statement& r) -> FrameRow {
+    return {r.Text(0), r.Text(1), r.Text(2), static_cast<uint64_t>(r.Int(3))};
+  });
 }
 
 Status Catalog::Publish(const std::vector<VersionWrite>& writes,
@@ -641,13 +624,9 @@ Result<std::vector<std::string>> Catalog::AllReferencedBlobKeys() {
   std::lock_guard lock(mu_);
   OPENHI_ASSIGN_OR_RETURN(auto q, db_->Prepare("SELECT blob_key FROM frames UNION "
                                                "SELECT metadata_key FROM versions"));
-  std::vector<std::string> out;
-  while (true) {
-    OPENHI_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) break;
-    out.push_back(q.Text(0));
-  }
-  return out;
+  return CollectRows(q, [](const db::Statement& r) -> std::string {
+    return r.Text(0);
+  });
 }
 
 }  // namespace openhi::store
