@@ -14,6 +14,7 @@ namespace openhi::codec {
 namespace {
 
 using testing::MakeCtSlice;
+using testing::Desc;
 using testing::MakeImage;
 
 uint32_t Be32(const Bytes& b, size_t pos) {
@@ -58,15 +59,6 @@ TEST_P(Htj2kRoundTrip, DecodesBitExactly) {
   expected.bytes_per_sample = expected.bits_stored <= 8 ? 1 : 2;
   EXPECT_EQ(decoded->desc, expected);
   EXPECT_TRUE(decoded->samples == image.samples);
-}
-
-constexpr ImageDesc Desc(uint32_t w, uint32_t h, uint16_t comps, uint8_t bits, bool is_signed) {
-  return {.width = w,
-          .height = h,
-          .components = comps,
-          .bits_stored = bits,
-          .bytes_per_sample = static_cast<uint8_t>(bits <= 8 ? 1 : 2),
-          .is_signed = is_signed};
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, Htj2kRoundTrip,

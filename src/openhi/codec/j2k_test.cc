@@ -13,16 +13,8 @@ namespace openhi::codec {
 namespace {
 
 using testing::MakeCtSlice;
+using testing::Desc;
 using testing::MakeImage;
-
-constexpr ImageDesc Desc(uint32_t w, uint32_t h, uint16_t comps, uint8_t bits, bool is_signed) {
-  return {.width = w,
-          .height = h,
-          .components = comps,
-          .bits_stored = bits,
-          .bytes_per_sample = static_cast<uint8_t>(bits <= 8 ? 1 : 2),
-          .is_signed = is_signed};
-}
 
 std::optional<Bytes> Wg04PixelData(const char* file) {
   auto bytes = testing::ReadFile(

@@ -20,16 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using testing::MakeCtSlice;
+using testing::Desc;
 using testing::MakeImage;
-
-constexpr ImageDesc Desc(uint32_t w, uint32_t h, uint16_t comps, uint8_t bits, bool is_signed) {
-  return {.width = w,
-          .height = h,
-          .components = comps,
-          .bits_stored = bits,
-          .bytes_per_sample = static_cast<uint8_t>(bits <= 8 ? 1 : 2),
-          .is_signed = is_signed};
-}
 
 Bytes Encode(const Image& image) {
   Result<Bytes> cs = EncodeHtj2kLossless(image);

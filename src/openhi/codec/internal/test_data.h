@@ -65,6 +65,16 @@ inline std::optional<Bytes> PixelData(const Bytes& file) {
 
 // An image whose samples are a smooth gradient plus noise, covering [lo, hi] of bits_stored
 // (both extremes appear), so that lossless round trips exercise the whole range.
+// A descriptor with 1 byte per sample up to 8 bits stored, else 2.
+constexpr ImageDesc Desc(uint32_t w, uint32_t h, uint16_t comps, uint8_t bits, bool is_signed) {
+  return {.width = w,
+          .height = h,
+          .components = comps,
+          .bits_stored = bits,
+          .bytes_per_sample = static_cast<uint8_t>(bits <= 8 ? 1 : 2),
+          .is_signed = is_signed};
+}
+
 inline Image MakeImage(ImageDesc d, uint32_t seed = 1) {
   Image image;
   image.desc = d;
