@@ -11,12 +11,19 @@ packages=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libssl-dev
   # S3 object store: libcurl (SigV4 signing) and pugixml (S3 XML); libssl-dev gives SHA-256
   libcurl4-openssl-dev libpugixml-dev
+  # connector: fast metadata parsing
+  libsimdjson-dev
+  # app SDK: LibTorch (keep it out of targets that do not infer) and OpenBLAS, which makes
+  # libtorch's conv3d 3-4x faster than the reference BLAS (DESIGN.md §9)
+  libtorch-dev python3-torch libopenblas0-pthread
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # HTTP server (Boost.Beast/Asio)
   libboost1.74-dev
   # independent checks in tests (Debian's /usr/bin/python3)
   python3-pydicom python3-numpy dcmtk openjph-tools
+  # geometry reference (dcm2niix) and DICOM validator (dciodvfy) for connector/app tests
+  dcm2niix dicom3tools
   # a real SigV4-verifying S3 server for objstore_test (../shared/tools/s3-radosgw-start)
   radosgw ceph-mon ceph-osd uuid-runtime
 )
