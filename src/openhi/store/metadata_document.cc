@@ -1,9 +1,11 @@
 #include "openhi/store/metadata_document.h"
 
+#include <algorithm>
 #include <mutex>
 #include <unordered_map>
 
 #include "openhi/dicom/dicom_file.h"
+#include "openhi/dicom/p10_rebuild.h"
 #include "openhi/store/normalization_levels.h"
 
 namespace openhi::store {
@@ -69,6 +71,21 @@ void MetadataDocument::AddInstance(const std::string& series_uid, const std::str
     series_map[series_uid] = Json{{"DICOM", Json::object()}, {"Instances", Json::object()}};
   }
   Json& dicom = instance["DICOM"];
+  // Level attributes this instance lacks (the levels it does not create): recorded so that
+  // merging the levels does not give the rebuilt instance an attribute its original lacked.
+  Json absent = Json::array();
+  auto note_absent = [&](const Json& level) {
+    for (auto it = level.begin(); it != level.end(); ++it) {
+      if (!dicom.contains(it.key())) absent.push_back(it.key());
+    }
+  };
+  if (!new_study) {
+    note_absent(doc_["Patient"]["DICOM"]);
+    note_absent(doc_["Study"]["DICOM"]);
+  }
+  if (!new_series) note_absent(series_map[series_uid]["DICOM"]);
+  instance.erase(dicom::kAbsentLevelAttributesMember);
+  if (!absent.empty()) instance[dicom::kAbsentLevelAttributesMember] = std::move(absent);
   for (auto it = dicom.begin(); it != dicom.end();) {
     Level level = LevelOfKey(it.key());
     bool creates_level = (level == Level::kSeries && new_series) ||
@@ -101,10 +118,18 @@ Json MetadataDocument::MergedInstance(const std::string& series_uid,
   const Json& series = doc_["Study"]["Series"][series_uid];
   Json merged = series["Instances"][sop_uid];
   Json& dicom = merged["DICOM"];
+  Json absent = Json::array();
+  if (auto it = merged.find(dicom::kAbsentLevelAttributesMember); it != merged.end()) {
+    absent = std::move(*it);
+    merged.erase(it);
+  }
+  auto is_absent = [&](const std::string& key) {
+    return std::find(absent.begin(), absent.end(), key) != absent.end();
+  };
   for (const Json* level :
-       {&doc_["Patient"]["DICOM"], &doc_["Study"]["DICOM"], &series["DICOM"]}) {
+       {&series["DICOM"], &doc_["Study"]["DICOM"], &doc_["Patient"]["DICOM"]}) {
     for (auto it = level->begin(); it != level->end(); ++it) {
-      if (!dicom.contains(it.key())) dicom[it.key()] = it.value();
+      if (!dicom.contains(it.key()) && !is_absent(it.key())) dicom[it.key()] = it.value();
     }
   }
   return merged;

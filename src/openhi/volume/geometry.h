@@ -17,6 +17,10 @@ using Vec3 = std::array<double, 3>;
 //   k = slice index,  steps along direction[2] (the slice normal, row x column) by spacing_mm[2].
 // For a DICOM series, origin_mm is the ImagePositionPatient of spatial slice k = 0, and
 // spacing_mm = {PixelSpacing[1], PixelSpacing[0], distance between slice centres}.
+// Exception: for a gantry-tilted series planned by volume::PlanVolume (volume_plan.h),
+// direction[2] is the unit vector of the actual step between slice origins and spacing_mm[2]
+// its length, so direction[2] is not orthogonal to direction[0..1] (a sheared grid);
+// VoxelToLps stays exact. See docs/formats/volume.md.
 struct VolumeGeometry {
   std::array<size_t, 3> size = {0, 0, 0};  // columns, rows, slices
   Vec3 origin_mm = {0, 0, 0};              // LPS centre of voxel (0, 0, 0)

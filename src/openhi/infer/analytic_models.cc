@@ -1,0 +1,45 @@
+#include "openhi/infer/analytic_models.h"
+
+#include <torch/script.h>
+
+#include <cstdio>
+#include <string>
+
+namespace openhi::infer {
+namespace {
+
+std::string Literal(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.17g", v);
+  std::string s = buf;
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  return s;
+}
+
+}  // namespace
+
+Status SaveBandModel(const std::filesystem::path& path, const BandModelSpec& spec) {
+  if (!(spec.lo_hu < spec.hi_hu)) return InvalidArgument("band model needs lo_hu < hi_hu");
+  if (!(spec.a_min < spec.a_max)) return InvalidArgument("band model needs a_min < a_max");
+  if (!(spec.sharpness > 0)) return InvalidArgument("band model needs sharpness > 0");
+  const double range = static_cast<double>(spec.a_max) - spec.a_min;
+  const double lo = (spec.lo_hu - static_cast<double>(spec.a_min)) / range;
+  const double hi = (spec.hi_hu - static_cast<double>(spec.a_min)) / range;
+  const std::string source =
+      "def forward(self, x):\n"
+      "    inside = torch.minimum(x - " + Literal(lo) + ", " + Literal(hi) + " - x) * " +
+      Literal(spec.sharpness) + "\n"
+      "    return torch.cat([torch.zeros_like(inside), inside], dim=1)\n";
+  try {
+    torch::jit::Module module("openhi_band_model");
+    module.define(source);
+    module.save(path.string());
+  } catch (const c10::Error& e) {
+    return Internal("writing band model " + path.string() + ": " + e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    return Internal("writing band model " + path.string() + ": " + e.what());
+  }
+  return Status::Ok();
+}
+
+}  // namespace openhi::infer

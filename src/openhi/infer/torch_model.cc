@@ -1,0 +1,75 @@
+#include "openhi/infer/torch_model.h"
+
+#include <ATen/Parallel.h>
+#include <torch/script.h>
+
+#include <string>
+#include <system_error>
+#include <utility>
+
+namespace openhi::infer {
+
+struct TorchModel::Impl {
+  torch::jit::script::Module module;
+};
+
+TorchModel::TorchModel(std::unique_ptr<Impl> impl, std::filesystem::path path)
+    : impl_(std::move(impl)), path_(std::move(path)) {}
+TorchModel::TorchModel(TorchModel&&) noexcept = default;
+TorchModel& TorchModel::operator=(TorchModel&&) noexcept = default;
+TorchModel::~TorchModel() = default;
+
+Result<TorchModel> TorchModel::Load(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return NotFound("TorchScript model not found: " + path.string());
+  }
+  auto impl = std::make_unique<Impl>();
+  try {
+    impl->module = torch::jit::load(path.string(), torch::kCPU);
+    impl->module.eval();
+  } catch (const c10::Error& e) {
+    return InvalidArgument("not a TorchScript model: " + path.string() + ": " +
+                           e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    return InvalidArgument("not a TorchScript model: " + path.string() + ": " + e.what());
+  }
+  return TorchModel(std::move(impl), path);
+}
+
+Result<FloatTensor> TorchModel::Forward(const FloatTensor& input) const {
+  if (input.shape.empty() || static_cast<int64_t>(input.data.size()) != input.NumElements()) {
+    return InvalidArgument("input data size " + std::to_string(input.data.size()) +
+                           " does not match shape " + input.ShapeString());
+  }
+  try {
+    c10::InferenceMode guard;
+    // from_blob does not copy; the module only reads its input.
+    torch::Tensor x = torch::from_blob(const_cast<float*>(input.data.data()), input.shape,
+                                       torch::TensorOptions().dtype(torch::kFloat32));
+    std::vector<torch::jit::IValue> args{x};
+    torch::jit::IValue out = impl_->module.forward(args);
+    if (out.isTuple()) {
+      out = out.toTupleRef().elements().at(0);
+    } else if (out.isList()) {
+      out = out.toListRef().at(0);
+    }
+    if (!out.isTensor()) return Internal("model output is not a tensor");
+    torch::Tensor y = out.toTensor().to(torch::kFloat32).contiguous();
+    FloatTensor result;
+    result.shape.assign(y.sizes().begin(), y.sizes().end());
+    const float* p = y.data_ptr<float>();
+    result.data.assign(p, p + y.numel());
+    return result;
+  } catch (const c10::Error& e) {
+    return InvalidArgument(std::string("model forward failed: ") + e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    return Internal(std::string("model forward failed: ") + e.what());
+  }
+}
+
+void TorchModel::SetNumThreads(int threads) { at::set_num_threads(threads < 1 ? 1 : threads); }
+
+int TorchModel::NumThreads() { return at::get_num_threads(); }
+
+}  // namespace openhi::infer

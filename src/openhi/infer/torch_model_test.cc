@@ -1,0 +1,113 @@
+#include "openhi/infer/torch_model.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "openhi/infer/analytic_models.h"
+#include "openhi/infer/sliding_window.h"
+
+namespace openhi::infer {
+namespace {
+
+std::filesystem::path TempDir(const std::string& name) {
+  auto p = std::filesystem::temp_directory_path() /
+           ("openhi_infer_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(p);
+  return p;
+}
+
+TEST(TorchModel, MissingFileIsNotFound) {
+  auto m = TorchModel::Load(TempDir("missing") / "nope.ts");
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), StatusCode::kNotFound);
+}
+
+TEST(TorchModel, CorruptFileIsInvalidArgument) {
+  const auto path = TempDir("corrupt") / "model.ts";
+  std::ofstream(path) << "this is not a zip archive";
+  auto m = TorchModel::Load(path);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(m.status().message().find("not a TorchScript model"), std::string::npos);
+}
+
+TEST(TorchModel, BandModelComputesTheBandLogits) {
+  const auto path = TempDir("band") / "band.ts";
+  BandModelSpec spec;  // 40..60 HU, scaling -57..164
+  ASSERT_TRUE(SaveBandModel(path, spec).ok());
+  auto model = TorchModel::Load(path);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+
+  auto scaled = [](double hu) { return float((hu + 57.0) / 221.0); };
+  FloatTensor in;
+  in.shape = {1, 1, 1, 1, 4};
+  in.data = {scaled(0), scaled(39), scaled(50), scaled(61)};
+  auto out = model->Forward(in);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->shape, (std::vector<int64_t>{1, 2, 1, 1, 4}));
+  const double lo = 97.0 / 221.0, hi = 117.0 / 221.0;
+  for (int v = 0; v < 4; ++v) {
+    EXPECT_EQ(out->data[v], 0.0f);  // channel 0
+    const double x = in.data[v];
+    EXPECT_NEAR(out->data[4 + v], 100.0 * std::min(x - lo, hi - x), 1e-4);
+  }
+  EXPECT_LT(out->data[4 + 0], 0.0f);
+  EXPECT_LT(out->data[4 + 1], 0.0f);
+  EXPECT_GT(out->data[4 + 2], 0.0f);
+  EXPECT_LT(out->data[4 + 3], 0.0f);
+}
+
+TEST(TorchModel, BandModelRejectsAnEmptyBand) {
+  auto s = SaveBandModel(TempDir("band_bad") / "x.ts", 60.0f, 40.0f);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+}
+
+TEST(TorchModel, ForwardRejectsInconsistentInput) {
+  const auto path = TempDir("band2") / "band.ts";
+  ASSERT_TRUE(SaveBandModel(path, 40.0f, 60.0f).ok());
+  auto model = TorchModel::Load(path);
+  ASSERT_TRUE(model.ok());
+  FloatTensor in;
+  in.shape = {1, 1, 2, 2, 2};
+  in.data.resize(7);
+  EXPECT_EQ(model->Forward(in).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(TorchModel, SlidingWindowWithPointwiseModelEqualsWholeVolumeForward) {
+  const auto path = TempDir("band3") / "band.ts";
+  ASSERT_TRUE(SaveBandModel(path, 0.0f, 100.0f).ok());
+  auto model = TorchModel::Load(path);
+  ASSERT_TRUE(model.ok());
+  const std::array<int64_t, 3> shape = {37, 30, 21};
+  FloatTensor whole;
+  whole.shape = {1, 1, shape[0], shape[1], shape[2]};
+  whole.data.resize(shape[0] * shape[1] * shape[2]);
+  for (size_t i = 0; i < whole.data.size(); ++i) whole.data[i] = float((i * 7919) % 1000) / 999.0f;
+  auto expected = model->Forward(whole);
+  ASSERT_TRUE(expected.ok());
+
+  SlidingWindowOptions options;
+  options.roi = {16, 16, 16};
+  options.sw_batch_size = 4;
+  auto stitched = SlidingWindowInference(
+      whole.data, shape, options, [&](const FloatTensor& b) { return model->Forward(b); });
+  ASSERT_TRUE(stitched.ok()) << stitched.status().ToString();
+  ASSERT_EQ(stitched->data.size(), expected->data.size());
+  for (size_t i = 0; i < expected->data.size(); ++i) {
+    ASSERT_NEAR(stitched->data[i], expected->data[i], 1e-4 + 1e-6 * std::fabs(expected->data[i]))
+        << i;
+  }
+}
+
+TEST(TorchModel, ThreadCountIsSettable) {
+  TorchModel::SetNumThreads(2);
+  EXPECT_EQ(TorchModel::NumThreads(), 2);
+  TorchModel::SetNumThreads(1);
+  EXPECT_EQ(TorchModel::NumThreads(), 1);
+}
+
+}  // namespace
+}  // namespace openhi::infer

@@ -1,0 +1,81 @@
+#include "openhi/volume/slice_writer.h"
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+namespace openhi::volume {
+namespace {
+
+static_assert(std::endian::native == std::endian::little,
+              "codec::Image samples are little-endian; add a byte swap for big-endian hosts");
+
+template <typename Sample>
+void Rescale(const std::byte* in, size_t count, double slope, double intercept, float* out) {
+  for (size_t n = 0; n < count; ++n) {
+    Sample v;
+    std::memcpy(&v, in + n * sizeof(Sample), sizeof(Sample));
+    out[n] = static_cast<float>(static_cast<double>(v) * slope + intercept);
+  }
+}
+
+}  // namespace
+
+Volume AllocateVolume(const VolumePlan& plan) {
+  Volume v;
+  v.geometry = plan.geometry;
+  v.voxels.assign(plan.geometry.VoxelCount(), plan.empty_slice_value);
+  return v;
+}
+
+Status WriteSlice(const VolumePlan& plan, size_t k, const codec::Image& frame, double slope,
+                  double intercept, Volume* volume) {
+  const VolumeGeometry& g = plan.geometry;
+  if (k >= g.size[2] || k >= plan.slice_order.size()) {
+    return InvalidArgument("WriteSlice: slice " + std::to_string(k) + " out of range (" +
+                           std::to_string(g.size[2]) + " slices)");
+  }
+  if (plan.slice_order[k] == VolumePlan::kNoSlice) {
+    return InvalidArgument("WriteSlice: slice " + std::to_string(k) +
+                           " is a placeholder for a missing slice");
+  }
+  if (volume == nullptr || volume->geometry.size != g.size ||
+      volume->voxels.size() != g.VoxelCount()) {
+    return InvalidArgument("WriteSlice: volume is not sized for the plan (use AllocateVolume)");
+  }
+  const codec::ImageDesc& d = frame.desc;
+  if (d.components != 1) {
+    return InvalidArgument("WriteSlice: frame has " + std::to_string(d.components) +
+                           " samples per pixel; only monochrome frames form a volume");
+  }
+  if (d.width != g.size[0] || d.height != g.size[1]) {
+    return InvalidArgument("WriteSlice: frame is " + std::to_string(d.width) + "x" +
+                           std::to_string(d.height) + ", the plan is " + std::to_string(g.size[0]) +
+                           "x" + std::to_string(g.size[1]));
+  }
+  if (d.bytes_per_sample != 1 && d.bytes_per_sample != 2) {
+    return InvalidArgument("WriteSlice: bytes_per_sample must be 1 or 2, got " +
+                           std::to_string(d.bytes_per_sample));
+  }
+  if (frame.samples.size() != d.FrameBytes()) {
+    return InvalidArgument("WriteSlice: frame holds " + std::to_string(frame.samples.size()) +
+                           " bytes, expected " + std::to_string(d.FrameBytes()));
+  }
+  if (!std::isfinite(slope) || !std::isfinite(intercept)) {
+    return InvalidArgument("WriteSlice: rescale slope and intercept must be finite");
+  }
+  const size_t count = size_t{d.width} * d.height;
+  float* out = volume->voxels.data() + k * count;
+  const std::byte* in = frame.samples.data();
+  if (d.bytes_per_sample == 1) {
+    d.is_signed ? Rescale<int8_t>(in, count, slope, intercept, out)
+                : Rescale<uint8_t>(in, count, slope, intercept, out);
+  } else {
+    d.is_signed ? Rescale<int16_t>(in, count, slope, intercept, out)
+                : Rescale<uint16_t>(in, count, slope, intercept, out);
+  }
+  return Status::Ok();
+}
+
+}  // namespace openhi::volume
