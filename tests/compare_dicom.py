@@ -94,8 +94,10 @@ def raw_of(ds, tag):
         vr = elem.VR
         little = elem.is_little_endian
         dict_vr = dictionary_vr(tag)
-        if (vr == "UN" or vr is None) and dict_vr and "SQ" in dict_vr:
-            return vr, ds[tag].value, little  # pydicom parses the UN/implicit bytes as items
+        if vr == "SQ" or ((vr == "UN" or vr is None) and dict_vr and "SQ" in dict_vr):
+            # pydicom parses the SQ/UN/implicit bytes as items; an empty value is no items.
+            value = ds[tag].value if elem.value else None
+            return vr, value if isinstance(value, Sequence) else Sequence([]), little
         return vr, elem.value if elem.value is not None else b"", little
     value = elem.value
     if isinstance(value, Sequence):

@@ -1,6 +1,7 @@
 // openhi: one binary, subcommands. Thin: flags -> options -> library call.
 #include <CLI/CLI.hpp>
 
+#include "openhi/cli/connector_commands.h"
 #include "openhi/cli/store_commands.h"
 #include "openhi/cli/synth_command.h"
 #include "openhi/core/logging.h"
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   openhi::cli::AddStoreCommands(app, &exit_code);
   openhi::cli::AddSynthCommand(app, &exit_code);
+  openhi::cli::AddConnectorCommands(app, &exit_code);
   app.parse_complete_callback([&] { openhi::SetLogLevel(log_level); });
   try {
     app.parse(argc, argv);

@@ -438,6 +438,33 @@ TEST(AhiClient, ReusesKeepAliveConnections) {
   EXPECT_EQ(client->Stats().connections_opened, server->stats().connections_accepted.load());
 }
 
+TEST(AhiClient, ConcurrentCallsOnOneClientEachGetTheirFrames) {
+  auto server = StartServer([&](const http::Request& req) { return FrameBody(FrameIdOf(req)); });
+  ASSERT_TRUE(server);
+  ClientConfig config = ConfigFor(server->address());
+  config.connections = 2;
+  auto client = MakeClient(config);
+  constexpr int kThreads = 4;
+  std::vector<Status> results(kThreads);
+  std::vector<int> delivered(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::string> ids;
+      for (int i = 0; i < 40; ++i) ids.push_back("t" + std::to_string(t) + "-" + std::to_string(i));
+      results[t] = client->GetImageFrames("ds", "is", ids, [&](size_t i, Bytes b, std::string_view) {
+        ++delivered[t];
+        return AsString(b) == "frame:" + ids[i] ? Status::Ok() : DataLoss("wrong frame " + ids[i]);
+      });
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_TRUE(results[t].ok()) << results[t].ToString();
+    EXPECT_EQ(delivered[t], 40);
+  }
+}
+
 TEST(AhiClient, MetadataIsPlainJsonWhateverTheWireEncoding) {
   const std::string doc = R"({"SchemaVersion":"1.1","Study":{}})";
   auto gz = GzipCompress(AsBytes(doc));

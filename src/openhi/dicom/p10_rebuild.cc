@@ -92,8 +92,9 @@ Result<PixelModule> ReadPixelModule(const json& dicom) {
   return m;
 }
 
-// Native Pixel Data from decoded frames: samples shifted back up to HighBit, bits outside
-// [HighBit+1-BitsStored, HighBit] cleared; colour-by-plane restored when PlanarConfiguration
+// Native Pixel Data from decoded frames: samples shifted back up to HighBit, bits below the
+// stored bits cleared, bits above them cleared (unsigned) or the sign extension (signed);
+// colour-by-plane restored when PlanarConfiguration
 // is 1; BitsAllocated 1 packed (first pixel in bit 0, frames contiguous); padded to even.
 Result<Bytes> NativePixelData(const PixelModule& m, const std::vector<codec::Image>& frames) {
   if (m.bits_allocated != 1 && m.bits_allocated != 8 && m.bits_allocated != 16) {
@@ -133,8 +134,12 @@ Result<Bytes> NativePixelData(const PixelModule& m, const std::vector<codec::Ima
       }
     }
   } else {
+    // Unsigned: the stored bits only. Signed: the decoded samples are sign-extended to the
+    // sample width; the extension is kept above HighBit (as most writers store it).
     const unsigned shift = static_cast<unsigned>(m.high_bit + 1 - m.bits_stored);
-    const uint32_t mask = ((uint32_t{1} << m.bits_stored) - 1) << shift;
+    const uint32_t mask = m.pixel_representation == 1
+                              ? ((uint32_t{1} << m.bits_allocated) - 1) & ~((uint32_t{1} << shift) - 1)
+                              : ((uint32_t{1} << m.bits_stored) - 1) << shift;
     const bool planar = m.planar_configuration == 1 && m.samples_per_pixel > 1;
     const size_t pixels = size_t(m.rows) * size_t(m.columns);
     const size_t spp = static_cast<size_t>(m.samples_per_pixel);

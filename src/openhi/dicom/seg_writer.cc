@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <string_view>
@@ -294,7 +295,9 @@ Status AddFrames(const SegRequest& r, const std::vector<Uint16>& numbers, DcmSeg
 
     ImageSOPInstanceReferenceMacro source;
     cond = source.setReferencedSOPClassUID(r.sources[k].sop_class_uid.c_str());
-    if (cond.good()) cond = source.setReferencedSOPInstanceUID(r.sources[k].sop_instance_uid.c_str());
+    if (cond.good()) {
+      cond = source.setReferencedSOPInstanceUID(r.sources[k].sop_instance_uid.c_str());
+    }
     if (cond.bad()) return DcmtkError("source reference of slice " + std::to_string(k), cond);
     OFVector<ImageSOPInstanceReferenceMacro> sources;
     sources.push_back(source);

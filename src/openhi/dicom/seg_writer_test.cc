@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -152,9 +154,14 @@ class SegWriterTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
+  // Writes the SEG to the test folder (and, for inspection, a copy to $OPENHI_SEG_TEST_KEEP).
   fs::path Write(const Bytes& bytes) {
     const fs::path path = dir_ / "seg.dcm";
     EXPECT_TRUE(WriteFileAtomic(path, bytes, false).ok());
+    if (const char* keep = std::getenv("OPENHI_SEG_TEST_KEEP")) {
+      const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+      EXPECT_TRUE(WriteFileAtomic(fs::path(keep) / (name + ".dcm"), bytes, false).ok());
+    }
     return path;
   }
 
@@ -285,14 +292,20 @@ TEST_F(SegWriterTest, LidcSeriesWithPerSliceFrameOfReferenceIsValid) {
   ASSERT_EQ(series.sources.size(), 138u);
   const volume::Mask mask = SyntheticMask(series.geometry, /*second_label=*/false);
   SegRequest request = SpleenRequest(mask, series);
+  const auto start = std::chrono::steady_clock::now();
   Result<Bytes> seg = WriteBinarySeg(request);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(seg.ok()) << seg.status().ToString();
+  std::printf("LIDC SEG: %zu bytes in %lld ms\n", seg->size(),
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()));
   const fs::path path = Write(*seg);
   EXPECT_EQ(DciodvfyErrors(path), 0);
   const json back = ReadBack(path, series);
   ASSERT_FALSE(back.is_null());
   size_t nonempty = 0;
   ExpectSameLabels(back, request, &nonempty);
+  EXPECT_GT(nonempty, 0u);
   EXPECT_LT(nonempty, 138u);
   EXPECT_EQ(back["meta"]["NumberOfFrames"].get<size_t>(), nonempty);
   EXPECT_EQ(back["meta"]["ReferencedInstances"].get<size_t>(), nonempty);

@@ -42,4 +42,29 @@ Status SaveBandModel(const std::filesystem::path& path, const BandModelSpec& spe
   return Status::Ok();
 }
 
+Status SaveEdgeModel(const std::filesystem::path& path, int axis, float step, float sharpness) {
+  if (axis < 0 || axis > 2) return InvalidArgument("edge model axis must be 0, 1 or 2");
+  if (!(step > 0) || !(sharpness > 0)) {
+    return InvalidArgument("edge model needs step > 0 and sharpness > 0");
+  }
+  const std::string dim = std::to_string(axis + 2);  // NCDHW
+  const std::string source =
+      "def forward(self, x):\n"
+      "    n = x.size(" + dim + ")\n"
+      "    last = x.narrow(" + dim + ", n - 1, 1)\n"
+      "    ahead = torch.cat([x.narrow(" + dim + ", 2, n - 2), last, last], dim=" + dim + ")\n"
+      "    edge = (x - ahead - " + Literal(step) + ") * " + Literal(sharpness) + "\n"
+      "    return torch.cat([torch.zeros_like(edge), edge], dim=1)\n";
+  try {
+    torch::jit::Module module("openhi_edge_model");
+    module.define(source);
+    module.save(path.string());
+  } catch (const c10::Error& e) {
+    return Internal("writing edge model " + path.string() + ": " + e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    return Internal("writing edge model " + path.string() + ": " + e.what());
+  }
+  return Status::Ok();
+}
+
 }  // namespace openhi::infer

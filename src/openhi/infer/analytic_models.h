@@ -30,4 +30,13 @@ inline Status SaveBandModel(const std::filesystem::path& path, float lo_hu, floa
   return SaveBandModel(path, spec);
 }
 
+// Directional edge model, to catch flipped or swapped axes end to end (the band model is
+// pointwise, so it cannot). Input as for the band model; channel 1 = sharpness * (x - x2 - step)
+// where x2 is the value two voxels further along network axis `axis` (0, 1, 2 = R, A, S after
+// Orientation; the last voxels repeat the edge value), channel 0 = 0. Channel 1 therefore wins
+// on the face of a bright object that looks towards +axis. InvalidArgument for an axis outside
+// 0..2 or step <= 0.
+Status SaveEdgeModel(const std::filesystem::path& path, int axis, float step = 0.1f,
+                     float sharpness = 100.0f);
+
 }  // namespace openhi::infer

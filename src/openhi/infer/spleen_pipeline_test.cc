@@ -13,12 +13,23 @@
 namespace openhi::infer {
 namespace {
 
-std::filesystem::path TempDir(const std::string& name) {
-  auto p = std::filesystem::temp_directory_path() /
-           ("openhi_pipeline_" + name + "_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(p);
-  return p;
-}
+// A per-process scratch directory, removed with its contents when the object goes away.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& name)
+      : path_(std::filesystem::temp_directory_path() /
+              ("openhi_pipeline_" + name + "_" + std::to_string(::getpid()))) {
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::filesystem::path operator/(const std::string& file) const { return path_ / file; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 // Phantom in LPS mm: air everywhere, a 0 HU "body" box, and a 50 HU "spleen" box.
 struct Box {
@@ -30,7 +41,7 @@ struct Box {
   }
 };
 const Box kBody{{-80, -70, -60}, {80, 70, 60}};
-const Box kSpleen{{15, -12, -30}, {58, 38, 22}};
+const Box kSpleen{{5, -25, -40}, {65, 35, 30}};
 
 volume::VolumeGeometry Geometry(volume::Vec3 row, volume::Vec3 col, volume::Vec3 spacing) {
   volume::VolumeGeometry g;
@@ -97,10 +108,21 @@ class BandPipeline : public ::testing::Test {
   static void SetUpTestSuite() {
     // The band's lower edge (25 HU) sits half-way between body (0) and spleen (45..55), so
     // the segmented boundary is unbiased; air and body never reach it.
-    path_ = new std::filesystem::path(TempDir("band") / "model.ts");
-    ASSERT_TRUE(SaveBandModel(*path_, 25.0f, 150.0f).ok());
+    // A soft band (sharpness 10: p(spleen) = 0.76 at 50 HU, 0.24 at 0 HU) keeps the
+    // probabilities close to linear in HU across an edge, so the boundary survives the 1.5 mm
+    // grid with sub-voxel accuracy (a hard 0/1 step would quantise it to that grid).
+    dir_ = new TempDir("band");
+    path_ = new std::filesystem::path(*dir_ / "model.ts");
+    BandModelSpec spec;
+    spec.lo_hu = 25.0f;
+    spec.hi_hu = 150.0f;
+    spec.sharpness = 10.0f;
+    ASSERT_TRUE(SaveBandModel(*path_, spec).ok());
   }
-  static void TearDownTestSuite() { delete path_; }
+  static void TearDownTestSuite() {
+    delete path_;
+    delete dir_;
+  }
 
   void ExpectSegments(const volume::VolumeGeometry& g) {
     auto model = TorchModel::Load(*path_);
@@ -119,8 +141,10 @@ class BandPipeline : public ::testing::Test {
     RecordProperty("dice", std::to_string(dice));
   }
 
+  static TempDir* dir_;
   static std::filesystem::path* path_;
 };
+TempDir* BandPipeline::dir_ = nullptr;
 std::filesystem::path* BandPipeline::path_ = nullptr;
 
 TEST_F(BandPipeline, AxialHeadFirst) { ExpectSegments(Geometry({1, 0, 0}, {0, 1, 0}, {1.25, 1.25, 2.5})); }
@@ -152,12 +176,62 @@ TEST_F(BandPipeline, RejectsInconsistentVolume) {
   EXPECT_EQ(RunSegmentation(*model, v).status().code(), StatusCode::kInvalidArgument);
 }
 
+// A model that marks the face of bright objects looking towards +R, +A or +S: the detected
+// voxels must lie on the matching face of the spleen box for every acquisition geometry, so a
+// flipped or swapped axis anywhere in the pipeline fails here.
+TEST(EdgePipeline, FacesLandOnTheRightSideInEveryGeometry) {
+  const TempDir dir("edge");
+  struct Face {
+    int lps_axis;
+    double expected_mm;  // the box face (LPS) that looks towards +R/+A/+S
+    double opposite_mm;
+  };
+  // +R = -x (LPS), +A = -y, +S = +z.
+  const Face faces[3] = {{0, kSpleen.lo[0], kSpleen.hi[0]},
+                         {1, kSpleen.lo[1], kSpleen.hi[1]},
+                         {2, kSpleen.hi[2], kSpleen.lo[2]}};
+  const volume::VolumeGeometry geometries[] = {
+      Geometry({1, 0, 0}, {0, 1, 0}, {1.25, 1.25, 2.5}),   // axial head first
+      Geometry({-1, 0, 0}, {0, 1, 0}, {1.25, 1.25, 2.5}),  // axial feet first
+      Geometry({1, 0, 0}, {0, 0, -1}, {1.0, 1.2, 2.0}),    // coronal
+      Geometry({0, 1, 0}, {0, 0, -1}, {1.1, 1.3, 2.2}),    // sagittal
+  };
+  for (int axis = 0; axis < 3; ++axis) {
+    const auto path = dir / ("edge" + std::to_string(axis) + ".ts");
+    ASSERT_TRUE(SaveEdgeModel(path, axis).ok());
+    auto model = TorchModel::Load(path);
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    for (const auto& g : geometries) {
+      const Phantom p = MakePhantom(g);
+      auto mask = RunSegmentation(*model, p.image);
+      ASSERT_TRUE(mask.ok()) << mask.status().ToString();
+      double sum = 0;
+      size_t n = 0;
+      for (size_t k = 0; k < g.size[2]; ++k)
+        for (size_t j = 0; j < g.size[1]; ++j)
+          for (size_t i = 0; i < g.size[0]; ++i) {
+            if (!mask->voxels[mask->Index(i, j, k)]) continue;
+            const auto lps = g.VoxelToLps(double(i), double(j), double(k));
+            if (!kSpleen.Contains(lps)) continue;  // ignore the body box faces
+            sum += lps[faces[axis].lps_axis];
+            ++n;
+          }
+      ASSERT_GT(n, 100u) << "axis " << axis;
+      const double mean = sum / double(n);
+      EXPECT_NEAR(mean, faces[axis].expected_mm, 5.0)
+          << "axis " << axis << " direction " << g.direction[0][0] << "," << g.direction[0][1]
+          << "," << g.direction[0][2] << " opposite face at " << faces[axis].opposite_mm;
+    }
+  }
+}
+
 // The bundle-architecture UNet from tools/make_test_models.py (python3-torch, at test time).
 TEST(UNetPipeline, GeneratedUNetRunsOnASmallVolume) {
   if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) {
     GTEST_SKIP() << "Debian python3-torch is not installed";
   }
-  const auto path = TempDir("unet") / "model.ts";
+  const TempDir dir("unet");
+  const auto path = dir / "model.ts";
   const std::string cmd = "/usr/bin/python3 " OPENHI_SOURCE_DIR "/tools/make_test_models.py --output '" +
                           path.string() + "' > /dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <cmath>
 #include <fstream>
 
 #include "openhi/infer/analytic_models.h"
@@ -12,21 +13,34 @@
 namespace openhi::infer {
 namespace {
 
-std::filesystem::path TempDir(const std::string& name) {
-  auto p = std::filesystem::temp_directory_path() /
-           ("openhi_infer_" + name + "_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(p);
-  return p;
-}
+// A per-process scratch directory, removed with its contents when the object goes away.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& name)
+      : path_(std::filesystem::temp_directory_path() /
+              ("openhi_infer_" + name + "_" + std::to_string(::getpid()))) {
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::filesystem::path operator/(const std::string& file) const { return path_ / file; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 TEST(TorchModel, MissingFileIsNotFound) {
-  auto m = TorchModel::Load(TempDir("missing") / "nope.ts");
+  const TempDir dir("missing");
+  auto m = TorchModel::Load(dir / "nope.ts");
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().code(), StatusCode::kNotFound);
 }
 
 TEST(TorchModel, CorruptFileIsInvalidArgument) {
-  const auto path = TempDir("corrupt") / "model.ts";
+  const TempDir dir("corrupt");
+  const auto path = dir / "model.ts";
   std::ofstream(path) << "this is not a zip archive";
   auto m = TorchModel::Load(path);
   ASSERT_FALSE(m.ok());
@@ -35,7 +49,8 @@ TEST(TorchModel, CorruptFileIsInvalidArgument) {
 }
 
 TEST(TorchModel, BandModelComputesTheBandLogits) {
-  const auto path = TempDir("band") / "band.ts";
+  const TempDir dir("band");
+  const auto path = dir / "band.ts";
   BandModelSpec spec;  // 40..60 HU, scaling -57..164
   ASSERT_TRUE(SaveBandModel(path, spec).ok());
   auto model = TorchModel::Load(path);
@@ -61,12 +76,14 @@ TEST(TorchModel, BandModelComputesTheBandLogits) {
 }
 
 TEST(TorchModel, BandModelRejectsAnEmptyBand) {
-  auto s = SaveBandModel(TempDir("band_bad") / "x.ts", 60.0f, 40.0f);
+  const TempDir dir("band_bad");
+  auto s = SaveBandModel(dir / "x.ts", 60.0f, 40.0f);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
 }
 
 TEST(TorchModel, ForwardRejectsInconsistentInput) {
-  const auto path = TempDir("band2") / "band.ts";
+  const TempDir dir("band2");
+  const auto path = dir / "band.ts";
   ASSERT_TRUE(SaveBandModel(path, 40.0f, 60.0f).ok());
   auto model = TorchModel::Load(path);
   ASSERT_TRUE(model.ok());
@@ -77,7 +94,8 @@ TEST(TorchModel, ForwardRejectsInconsistentInput) {
 }
 
 TEST(TorchModel, SlidingWindowWithPointwiseModelEqualsWholeVolumeForward) {
-  const auto path = TempDir("band3") / "band.ts";
+  const TempDir dir("band3");
+  const auto path = dir / "band.ts";
   ASSERT_TRUE(SaveBandModel(path, 0.0f, 100.0f).ok());
   auto model = TorchModel::Load(path);
   ASSERT_TRUE(model.ok());

@@ -45,7 +45,9 @@ void PaintBall(Mask& m, const Vec3& centre, double radius_mm, uint8_t label) {
 }
 
 using P = std::array<double, 3>;
-P At(const TriangleMesh& m, uint32_t v) { return {m.vertices[v][0], m.vertices[v][1], m.vertices[v][2]}; }
+P At(const TriangleMesh& m, uint32_t v) {
+  return {m.vertices[v][0], m.vertices[v][1], m.vertices[v][2]};
+}
 P Sub(const P& a, const P& b) { return {a[0] - b[0], a[1] - b[1], a[2] - b[2]}; }
 P Cross(const P& u, const P& v) {
   return {u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]};
@@ -132,7 +134,7 @@ TEST(ExtractSurface, SphereIsClosedWithAnalyticAreaAndVolume) {
               r, mesh->triangles.size(), volume, v_ref, 100 * (volume / v_ref - 1), area, a_ref,
               100 * (area / a_ref - 1));
   EXPECT_NEAR(volume / v_ref, 1.0, 0.03);
-  EXPECT_NEAR(area / a_ref, 1.0, 0.10);
+  EXPECT_NEAR(area / a_ref, 1.0, 0.08);  // binary MC, no smoothing: measured +6.6 %
   // Outward normals: every facet faces away from the centre.
   size_t inward = 0;
   for (const auto& t : mesh->triangles) {

@@ -44,8 +44,9 @@ struct FolderLoadResult {
   std::vector<std::string> warnings;  // in file order, then duplicate removals
 };
 
-// Errors: kNotFound when `folder` does not exist; kInvalidArgument when it is not a folder
-// (or cannot be listed). Per-file problems are warnings, see above.
+// Files are parsed on `pool` (ThreadPool::ParallelFor): do not call this from one of its
+// workers. Errors: kNotFound when `folder` does not exist; kInvalidArgument when it is not a
+// folder (or cannot be listed). Per-file problems are warnings, see above.
 Result<FolderLoadResult> LoadDicomFolder(const std::filesystem::path& folder,
                                          std::shared_ptr<ThreadPool> pool);
 

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "openhi/core/large_buffer.h"
+
 namespace openhi::volume {
 
 using Vec3 = std::array<double, 3>;
@@ -43,7 +45,7 @@ struct VolumeGeometry {
 // A label volume: voxels[i + size[0] * (j + size[1] * k)], 0 = background.
 struct Mask {
   VolumeGeometry geometry;
-  std::vector<uint8_t> voxels;
+  LargeVector<uint8_t> voxels;
 
   size_t Index(size_t i, size_t j, size_t k) const {
     return i + geometry.size[0] * (j + geometry.size[1] * k);
@@ -60,7 +62,7 @@ struct Mask {
 // Mask). For CT the values are Hounsfield units: RescaleSlope/RescaleIntercept already applied.
 struct Volume {
   VolumeGeometry geometry;
-  std::vector<float> voxels;
+  LargeVector<float> voxels;
 
   size_t Index(size_t i, size_t j, size_t k) const {
     return i + geometry.size[0] * (j + geometry.size[1] * k);

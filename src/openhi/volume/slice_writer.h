@@ -11,8 +11,10 @@
 
 namespace openhi::volume {
 
-// A volume on plan.geometry, every voxel set to plan.empty_slice_value (so placeholder slices
-// of filled gaps need no write). Voxel order: voxels[i + columns * (j + rows * k)].
+// A volume on plan.geometry. Placeholder slices of filled gaps hold plan.empty_slice_value;
+// the voxels of placed slices are UNINITIALISED until WriteSlice writes them (a volume buffer
+// is never written twice: see core/large_buffer.h). Voxel order: voxels[i + columns * (j +
+// rows * k)].
 Volume AllocateVolume(const VolumePlan& plan);
 
 // Writes `frame` (a decoded frame, codec/image.h layout: 1 or 2 bytes per sample, signed or

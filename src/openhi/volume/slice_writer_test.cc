@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "openhi/volume/slice_writer.h"
 
 #include <gtest/gtest.h>
@@ -61,13 +62,14 @@ TEST(WriteSlice, AppliesSlopeAndInterceptForEverySampleType) {
 TEST(WriteSlice, VoxelOrderIsColumnFastestThenRow) {
   VolumePlan plan = SmallPlan(2);
   Volume v = AllocateVolume(plan);
+  std::fill(v.voxels.begin(), v.voxels.end(), -7.0f);  // placed slices start uninitialised
   // Row 0: 10 11 12; row 1: 20 21 22.
   ASSERT_TRUE(
       WriteSlice(plan, 1, Frame<uint16_t>({10, 11, 12, 20, 21, 22}, 12, false), 1, 0, &v).ok());
   EXPECT_EQ(v.voxels[v.Index(2, 0, 1)], 12);
   EXPECT_EQ(v.voxels[v.Index(0, 1, 1)], 20);
   EXPECT_EQ(v.voxels[v.Index(2, 1, 1)], 22);
-  EXPECT_EQ(v.voxels[v.Index(2, 1, 0)], 0);  // untouched slice keeps the fill value
+  EXPECT_EQ(v.voxels[v.Index(2, 1, 0)], -7.0f);  // another slice is not touched
 }
 
 TEST(WriteSlice, RejectsWhatDoesNotFit) {

@@ -82,7 +82,9 @@ TEST(Endpoint, RejectsWhatCannotBeSignedOrSent) {
                           "http://h#f", "http://h:", "http://h /x"}) {
     auto e = ParseEndpoint(bad);
     EXPECT_FALSE(e.ok()) << bad;
-    if (!e.ok()) EXPECT_EQ(e.status().code(), StatusCode::kInvalidArgument) << bad;
+    if (!e.ok()) {
+      EXPECT_EQ(e.status().code(), StatusCode::kInvalidArgument) << bad;
+    }
   }
   EXPECT_FALSE(ValidatePathAndQuery("datastore").ok());
   EXPECT_FALSE(ValidatePathAndQuery("/a b").ok());
