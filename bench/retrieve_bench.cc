@@ -7,7 +7,10 @@
 // and prints one line with the figures and the ratios full/bound and seq/full. It also times
 // ImageSetMetadata::Parse on the real 588-instance AHI document (goal <= 10 ms).
 // Usage: bench_retrieve --endpoint URL --datastore-id D --image-set-id I [--label L] [--runs N]
+//                       [--only-full]   (diagnostic: run only the full retrieval, e.g. under perf)
 // Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -33,6 +36,13 @@ namespace {
 
 double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+// CPU seconds (user + system) used so far by this process, all threads.
+double ProcessCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_utime.tv_usec * 1e-6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec * 1e-6;
+}
+
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -48,8 +58,13 @@ double Median(std::vector<double> v) {
 int main(int argc, char** argv) {
   std::string endpoint, ds, set, label = "series";
   int runs = 3;
+  bool only_full = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--only-full") == 0) only_full = true;
+  }
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
+    if (k == "--only-full") { --i; continue; }
     if (k == "--endpoint") endpoint = argv[i + 1];
     else if (k == "--datastore-id") ds = argv[i + 1];
     else if (k == "--image-set-id") set = argv[i + 1];
@@ -80,10 +95,11 @@ int main(int argc, char** argv) {
   if (!client.ok()) Die("client", client.status());
 
   // full: first request to complete volume.
-  std::vector<double> full;
+  std::vector<double> full, full_cpu;
   size_t frames = 0;
   std::array<size_t, 3> size{};
   for (int r = 0; r < runs; ++r) {
+    const double cpu0 = ProcessCpuSeconds();
     auto start = Clock::now();
     auto doc = (*client)->GetImageSetMetadata(ds, set);
     if (!doc.ok()) Die("metadata", doc.status());
@@ -92,9 +108,14 @@ int main(int argc, char** argv) {
     auto v = client::RetrieveVolume(**client, *m, 0);
     if (!v.ok()) Die("volume", v.status());
     full.push_back(Since(start));
+    full_cpu.push_back(ProcessCpuSeconds() - cpu0);
     frames = m->FrameCount();
     size = v->volume.geometry.size;
   }
+
+  std::printf("diag: full retrieval %.3f s wall, %.3f s client CPU (all threads; the server's not included)\n",
+              Median(full), Median(full_cpu));
+  if (only_full) return 0;
 
   auto doc = (*client)->GetImageSetMetadata(ds, set);
   auto m = client::ImageSetMetadata::Parse(*doc);
@@ -126,18 +147,22 @@ int main(int argc, char** argv) {
     if (!st.ok()) Die("frames", st);
     fetch.push_back(Since(start));
   }
-  std::vector<double> bound;
+  std::vector<double> bound, bound_cpu;
   {
     ThreadPool pool(2);
     for (int r = 0; r < runs; ++r) {
+      const double cpu0 = ProcessCpuSeconds();
       auto start = Clock::now();
       pool.ParallelFor(bodies.size(), [&](size_t i) {
         auto image = codec::DecodeHtj2k(bodies[i]);
         if (!image.ok()) Die("decode", image.status());
       });
       bound.push_back(Since(start));
+      bound_cpu.push_back(ProcessCpuSeconds() - cpu0);
     }
   }
+
+  std::printf("diag: decode bound %.3f s wall, %.3f s CPU\n", Median(bound), Median(bound_cpu));
 
   // (b) sequential: one connection, one thread, fetch + decode + CRC + place each frame in turn.
   client::ClientConfig one = *config;

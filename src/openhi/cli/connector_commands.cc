@@ -117,8 +117,26 @@ Json VolumeJson(const client::RetrievedVolume& r) {
           {"issues", issues}};
 }
 
+// What an irregular stack may be turned into (volume/volume_plan.h); everything else is an
+// error naming the issue.
+struct GeometryFlags {
+  bool keep_first_duplicate = false;
+  bool fill_gaps = false;
+  bool stack_irregular = false;
+  bool reject_tilt = false;
+};
+
+volume::PlanOptions PlanOptionsOf(const GeometryFlags& g) {
+  volume::PlanOptions o;
+  if (g.keep_first_duplicate) o.duplicates = volume::DuplicatePolicy::kKeepFirst;
+  if (g.fill_gaps) o.gaps = volume::GapPolicy::kFillEmptySlices;
+  if (g.stack_irregular) o.irregular_spacing = volume::IrregularSpacingPolicy::kStackAtMeanSpacing;
+  o.allow_gantry_tilt = !g.reject_tilt;
+  return o;
+}
+
 int RunFetch(const ConnectorFlags& f, const std::string& metadata_out, const std::string& frames_dir,
-             bool volume, const std::string& series) {
+             bool volume, const std::string& series, const GeometryFlags& geometry) {
   const std::string op = "Fetch";
   const auto start = Clock::now();
   auto session = OpenSession(f);
@@ -162,7 +180,8 @@ int RunFetch(const ConnectorFlags& f, const std::string& metadata_out, const std
     auto index = FindSeries(m, series.empty() ? "0" : series);
     if (!index.ok()) return PrintError(op, index.status());
     const auto volume_start = Clock::now();
-    auto r = client::RetrieveVolume(*session->client, m, *index, {}, RetrieveOptionsOf(f));
+    auto r = client::RetrieveVolume(*session->client, m, *index, PlanOptionsOf(geometry),
+                                    RetrieveOptionsOf(f));
     if (!r.ok()) return PrintError(op, r.status());
     out["volume"] = VolumeJson(*r);
     out["volumeSeconds"] = SecondsSince(volume_start);
@@ -210,7 +229,18 @@ void AddConnectorCommands(CLI::App& app, int* exit_code) {
                   "Write every frame's stored codestream, verified, as DIR/<frameId>.frame");
     c->add_flag("--volume", *volume, "Assemble the volume of a series in memory and describe it");
     c->add_option("--series", *series, "Series index or SeriesInstanceUID (default: 0)");
-    c->callback([=] { *exit_code = RunFetch(*f, *metadata_out, *frames_dir, *volume, *series); });
+    auto geometry = std::make_shared<GeometryFlags>();
+    c->add_flag("--keep-first-duplicate", geometry->keep_first_duplicate,
+                "Volume: keep the first of slices at the same position (default: error)");
+    c->add_flag("--fill-gaps", geometry->fill_gaps,
+                "Volume: keep a missing slice as an empty placeholder (default: error)");
+    c->add_flag("--stack-irregular", geometry->stack_irregular,
+                "Volume: stack irregularly spaced slices at the mean spacing (default: error)");
+    c->add_flag("--reject-tilt", geometry->reject_tilt,
+                "Volume: fail on gantry tilt (default: report it, keep the sheared geometry)");
+    c->callback([=] {
+      *exit_code = RunFetch(*f, *metadata_out, *frames_dir, *volume, *series, *geometry);
+    });
   }
   {
     auto f = std::make_shared<ConnectorFlags>();

@@ -3,6 +3,7 @@
 #include "openhi/client/dicomizer.h"
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -25,6 +26,45 @@ struct PendingInstance {
   std::mutex mu;
   dicom::RebuildFrames frames;  // GUARDED_BY(mu)
   size_t remaining = 0;         // GUARDED_BY(mu)
+};
+
+// Fetches BulkDataURI values (AHI exposes private binary values > 1 MB as DICOMweb bulk data,
+// GetDICOMBulkdata on the dicom-medical-imaging host) with SigV4-signed GETs: through `client`
+// when the URI is on its endpoint, else through a client for the URI's origin with the same
+// credentials and region. Thread-safe (decode threads rebuild instances concurrently).
+class BulkDataFetcher {
+ public:
+  explicit BulkDataFetcher(AhiClient& client) : client_(client) {}
+
+  Result<Bytes> Fetch(std::string_view uri) {
+    const size_t scheme = uri.find("://");
+    if (scheme == std::string_view::npos || (uri.substr(0, scheme) != "http" && uri.substr(0, scheme) != "https")) {
+      return Status(StatusCode::kInvalidArgument, "BulkDataURI is not an http(s) URL: " + std::string(uri));
+    }
+    const size_t path = uri.find('/', scheme + 3);
+    const std::string origin(uri.substr(0, path));
+    const std::string path_and_query = path == std::string_view::npos ? "/" : std::string(uri.substr(path));
+    AhiClient* c = &client_;
+    if (origin != client_.config().endpoint) {
+      std::lock_guard lock(mu_);
+      auto it = others_.find(origin);
+      if (it == others_.end()) {
+        ClientConfig config = client_.config();
+        config.endpoint = origin;
+        OPENHI_ASSIGN_OR_RETURN(auto other, AhiClient::Create(config));
+        it = others_.emplace(origin, std::move(other)).first;
+      }
+      c = it->second.get();
+    }
+    OPENHI_ASSIGN_OR_RETURN(std::string body, c->CallJson("GET", path_and_query, ""));
+    const auto* p = reinterpret_cast<const std::byte*>(body.data());
+    return Bytes(p, p + body.size());
+  }
+
+ private:
+  AhiClient& client_;
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<AhiClient>> others_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace
@@ -71,12 +111,14 @@ Result<DicomizeSummary> DicomizeImageSet(AhiClient& client, const ImageSetMetada
     }
   }
 
+  BulkDataFetcher bulk(client);
+  const dicom::BulkDataResolver resolver = [&bulk](std::string_view uri) { return bulk.Fetch(uri); };
   std::atomic<uint64_t> bytes_written{0};
   std::atomic<size_t> instances_written{0};
   auto write_instance = [&](size_t s, size_t i, const dicom::RebuildFrames& frames) -> Status {
     const nlohmann::json merged = dicom::MergeAhiLevels(patient, study, series_dicom[s],
                                                         metadata.InstanceObject(s, i));
-    auto p10 = dicom::RebuildP10(merged, frames);
+    auto p10 = dicom::RebuildP10(merged, frames, resolver);
     if (!p10.ok()) {
       return Status(p10.status().code(), "instance " + all_series[s].instances[i].sop_instance_uid +
                                              ": " + p10.status().message());

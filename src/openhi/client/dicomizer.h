@@ -31,6 +31,9 @@ struct DicomizeSummary {
   std::vector<std::filesystem::path> files;  // in document order
 };
 
+// BulkDataURI values (binary attributes AHI keeps out of line) are fetched with SigV4-signed
+// GETs, through `client` when on its endpoint, else from the URI's origin with the same
+// credentials and region.
 // Writes <out_dir>/<SeriesInstanceUID>/<SOPInstanceUID>.dcm for each instance (atomic writes;
 // existing files are replaced). UIDs that are not plain DICOM UIDs ([0-9.]) are rejected with
 // kInvalidArgument, so a hostile document cannot write outside `out_dir`. Errors: the retrieval

@@ -278,3 +278,64 @@ TEST(RetrieverSharedDataTest, SegAndCtFromTheSharedData) {
 
 }  // namespace
 }  // namespace openhi::client
+
+namespace openhi::client {
+namespace {
+
+// AHI keeps private binary values > 1 MB out of line as DICOMweb BulkDataURIs; DICOMize fetches
+// them with signed GETs and writes the bytes back into the rebuilt instance.
+TEST_F(RetrieverTest, DicomizeResolvesBulkDataUris) {
+  Fixture& f = Shared();
+  auto doc = f.client->GetImageSetMetadata(f.served->datastore_id(), f.served->image_set_ids()[0]);
+  ASSERT_TRUE(doc.ok());
+  nlohmann::json j = nlohmann::json::parse(AsStringView(*doc));
+  auto& series = j["Study"]["Series"].begin().value();
+  auto& instance = series["Instances"].begin().value();
+  const std::string sop = series["Instances"].begin().key();
+  const std::string uri = f.served->endpoint() + "/datastore/x/studies/1/series/2/instances/" + sop +
+                          "/bulkdata/abc123";
+  instance["DICOM"]["00090010"] = "OPENHI TEST";
+  instance["DICOMVRs"]["00090010"] = "LO";
+  instance["DICOM"]["00091010"] = {{"BulkDataURI", uri}};
+  instance["DICOMVRs"]["00091010"] = "OB";
+  const std::string text = j.dump();
+  auto metadata = ImageSetMetadata::Parse(ByteView(reinterpret_cast<const std::byte*>(text.data()), text.size()));
+  ASSERT_TRUE(metadata.ok()) << metadata.status().ToString();
+
+  std::atomic<int> bulk_requests{0};
+  f.served->SetInterceptor([&](const http::Request& req) -> std::optional<http::Response> {
+    if (req.raw_path.find("/bulkdata/abc123") == std::string::npos) return std::nullopt;
+    ++bulk_requests;
+    EXPECT_EQ(req.method, "GET");
+    EXPECT_FALSE(req.Header("Authorization").empty());  // signed like every other request
+    http::Response r;
+    r.headers.push_back({"Content-Type", "application/octet-stream"});
+    r.body = std::string("\x01\x02\x03\x04", 4);
+    return r;
+  });
+  const fs::path out = TempDir("bulk");
+  auto summary = DicomizeImageSet(*f.client, *metadata, out);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(bulk_requests.load(), 1);
+  auto rebuilt = dicom::DicomFile::Parse(*ReadFile(out / metadata->series()[0].series_instance_uid / (sop + ".dcm")));
+  ASSERT_TRUE(rebuilt.ok());
+  EXPECT_EQ(rebuilt->ToAhiJson()["DICOM"]["00091010"], "AQIDBA==");  // base64 of 01 02 03 04
+  fs::remove_all(out);
+
+  // An unreachable bulk data value fails the instance, naming it.
+  f.served->SetInterceptor([&](const http::Request& req) -> std::optional<http::Response> {
+    if (req.raw_path.find("/bulkdata/") == std::string::npos) return std::nullopt;
+    http::Response r;
+    r.status = 404;
+    r.headers.push_back({"x-amzn-ErrorType", "ResourceNotFoundException"});
+    r.body = R"({"message":"no such bulk data"})";
+    return r;
+  });
+  auto failed = DicomizeImageSet(*f.client, *metadata, out);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find(sop), std::string::npos) << failed.status().ToString();
+  fs::remove_all(out);
+}
+
+}  // namespace
+}  // namespace openhi::client

@@ -4,11 +4,11 @@
 #include <map>
 #include <optional>
 #include <system_error>
-#include <tuple>
 
 #include "openhi/core/file_util.h"
 #include "openhi/dicom/dicom_file.h"
 #include "openhi/ops/dicom_attributes.h"
+#include "openhi/ops/duplicate_positions.h"
 #include "openhi/ops/folder_pixel_source.h"
 
 namespace openhi::ops {
@@ -96,16 +96,6 @@ Result<std::vector<fs::path>> ListFiles(const fs::path& folder) {
   return files;
 }
 
-double AcquisitionNumber(const DicomInstanceRef& instance) {
-  std::optional<std::vector<double>> n = GetNumbers(instance.attributes, "AcquisitionNumber");
-  return n && !n->empty() ? n->front() : -1.0;
-}
-
-std::string PositionText(const std::vector<double>& ipp) {
-  return "(" + FormatNumber(ipp[0]) + ", " + FormatNumber(ipp[1]) + ", " + FormatNumber(ipp[2]) +
-         ")";
-}
-
 }  // namespace
 
 Result<FolderLoadResult> LoadDicomFolder(const fs::path& folder,
@@ -122,14 +112,10 @@ Result<FolderLoadResult> LoadDicomFolder(const fs::path& folder,
     if (!w.empty()) result.warnings.push_back(std::move(w));
   }
 
-  // Group in file order; deduplicate positions per (study, series).
-  struct SeriesBuild {
-    std::vector<LoadedFile*> instances;
-    std::map<std::tuple<double, double, double>, size_t> by_position;  // -> index in instances
-  };
+  // Group in file order, then deduplicate positions per (study, series).
   std::vector<std::string> study_order;
   std::map<std::string, std::vector<std::string>> series_order;  // study -> series uids
-  std::map<std::pair<std::string, std::string>, SeriesBuild> builds;
+  std::map<std::pair<std::string, std::string>, std::vector<LoadedFile*>> builds;
   for (std::optional<LoadedFile>& file : loaded) {
     if (!file) continue;
     auto key = std::make_pair(file->study_uid, file->series_uid);
@@ -138,40 +124,24 @@ Result<FolderLoadResult> LoadDicomFolder(const fs::path& folder,
       if (series_order.count(file->study_uid) == 0) study_order.push_back(file->study_uid);
       series_order[file->study_uid].push_back(file->series_uid);
     }
-    SeriesBuild& build = it->second;
-    std::optional<std::vector<double>> ipp =
-        GetNumbers(file->instance.attributes, "ImagePositionPatient");
-    if (ipp && ipp->size() == 3) {
-      auto pos = std::make_tuple((*ipp)[0], (*ipp)[1], (*ipp)[2]);
-      auto [pit, new_position] = build.by_position.try_emplace(pos, build.instances.size());
-      if (!new_position) {
-        LoadedFile*& kept = build.instances[pit->second];
-        double kept_acq = AcquisitionNumber(kept->instance);
-        double new_acq = AcquisitionNumber(file->instance);
-        LoadedFile* dropped = &*file;
-        if (new_acq > kept_acq) std::swap(kept, dropped);
-        result.warnings.push_back(
-            "duplicate position " + PositionText(*ipp) + " in series " + file->series_uid +
-            ": dropped " + dropped->path.string() + " (AcquisitionNumber " +
-            FormatNumber(AcquisitionNumber(dropped->instance)) + "), kept " +
-            kept->path.string() + " (AcquisitionNumber " +
-            FormatNumber(AcquisitionNumber(kept->instance)) + ")");
-        continue;
-      }
-    }
-    build.instances.push_back(&*file);
+    it->second.push_back(&*file);
   }
 
   for (const std::string& study_uid : study_order) {
     DicomStudy study;
     study.study_instance_uid = study_uid;
     for (const std::string& series_uid : series_order[study_uid]) {
-      SeriesBuild& build = builds[{study_uid, series_uid}];
+      const std::vector<LoadedFile*>& all = builds[{study_uid, series_uid}];
+      std::vector<const DicomInstanceRef*> refs;
+      for (const LoadedFile* file : all) refs.push_back(&file->instance);
+      std::vector<size_t> kept = DeduplicatePositions(
+          refs, series_uid, [&](size_t i) { return all[i]->path.string(); }, &result.warnings);
       DicomSeries series;
       series.study_instance_uid = study_uid;
       series.series_instance_uid = series_uid;
       std::vector<FolderPixelSource::File> sources;
-      for (LoadedFile* file : build.instances) {
+      for (size_t index : kept) {
+        LoadedFile* file = all[index];
         sources.push_back({file->path, file->sop_instance_uid, file->instance.number_of_frames});
         series.instances.push_back(std::move(file->instance));
       }

@@ -21,7 +21,8 @@
 // equal), only the one with the higher AcquisitionNumber is kept (a missing one counts as -1);
 // on a tie the first one loaded is kept. The kept instance takes the place of the first one in
 // the series order. Instances without a valid ImagePositionPatient are never deduplicated.
-// Each removal is a warning.
+// Each removal is a warning. The rule is shared with the image-set loader: DeduplicatePositions
+// (duplicate_positions.h).
 //
 // Memory: only the attributes (AHI JSON) are kept; pixels are re-read on demand by the series'
 // FolderPixelSource.

@@ -170,6 +170,14 @@ Result<IngestedInstance> IngestFrames(const dicom::DicomFile& file, IngestedInst
                                       const std::string& blob_prefix,
                                       objstore::ObjectStore& blobs) {
   const std::string ts = file.TransferSyntaxUid();
+  // Float / Double Float Pixel Data (parametric maps) have no frame representation in the
+  // store: reject them rather than keep the object without its pixels (a silent loss).
+  for (dicom::Tag float_pixels : {dicom::MakeTag(0x7FE0, 0x0008), dicom::MakeTag(0x7FE0, 0x0009)}) {
+    if (file.GetString(float_pixels).status().code() != StatusCode::kNotFound) {
+      return Status(StatusCode::kUnimplemented,
+                    "Float and Double Float Pixel Data (7FE0,0008/0009) are not supported");
+    }
+  }
   auto px = file.Pixels();
   Json frames = Json::array();
   std::string stored_ts = kHtj2kRpcl;

@@ -41,6 +41,24 @@ TEST(MetadataDocument, KeepsDifferingSeriesValuesPerInstanceSoOriginalsRebuild) 
   EXPECT_EQ(doc.MergedInstance("1.2.3", "9.2")["DICOM"]["PatientName"], "A^B");
 }
 
+TEST(MetadataDocument, AnInstanceLackingALevelAttributeDoesNotGainItOnRebuild) {
+  MetadataDocument doc("d", "i");
+  Json first = Instance("9.1", "5.5");
+  first["DICOM"]["SeriesDescription"] = "AXIAL";
+  doc.AddInstance("1.2.3", "9.1", first);
+  doc.AddInstance("1.2.3", "9.2", Instance("9.2", "5.5"));  // no SeriesDescription
+  const Json& j = doc.json();
+  EXPECT_EQ(j["Study"]["Series"]["1.2.3"]["DICOM"]["SeriesDescription"], "AXIAL");
+  const Json& second = j["Study"]["Series"]["1.2.3"]["Instances"]["9.2"];
+  EXPECT_EQ(second["DICOMAbsentLevelAttributes"], Json::array({"SeriesDescription"}));
+  EXPECT_FALSE(j["Study"]["Series"]["1.2.3"]["Instances"]["9.1"].contains("DICOMAbsentLevelAttributes"));
+  EXPECT_EQ(doc.MergedInstance("1.2.3", "9.1")["DICOM"]["SeriesDescription"], "AXIAL");
+  const Json merged = doc.MergedInstance("1.2.3", "9.2");
+  EXPECT_FALSE(merged["DICOM"].contains("SeriesDescription"));
+  EXPECT_FALSE(merged.contains("DICOMAbsentLevelAttributes"));
+  EXPECT_EQ(merged["DICOM"]["PatientName"], "A^B");
+}
+
 TEST(MetadataDocument, RemovingTheLastInstanceRemovesTheSeries) {
   MetadataDocument doc("d", "i");
   doc.AddInstance("1.2.3", "9.1", Instance("9.1", "5.5"));
