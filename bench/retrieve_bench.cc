@@ -8,6 +8,7 @@
 // ImageSetMetadata::Parse on the real 588-instance AHI document (goal <= 10 ms).
 // Usage: bench_retrieve --endpoint URL --datastore-id D --image-set-id I [--label L] [--runs N]
 //                       [--only-full]   (diagnostic: run only the full retrieval, e.g. under perf)
+//                       [--decode-threads N] [--max-pending-mb N]   (RetrieveOptions for full)
 // Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
 #include <sys/resource.h>
 
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
   std::string endpoint, ds, set, label = "series";
   int runs = 3;
   bool only_full = false;
+  client::RetrieveOptions full_options;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--only-full") == 0) only_full = true;
   }
@@ -70,6 +72,8 @@ int main(int argc, char** argv) {
     else if (k == "--image-set-id") set = argv[i + 1];
     else if (k == "--label") label = argv[i + 1];
     else if (k == "--runs") runs = std::stoi(argv[i + 1]);
+    else if (k == "--decode-threads") full_options.decode_threads = std::stoul(argv[i + 1]);
+    else if (k == "--max-pending-mb") full_options.max_pending_bytes = std::stoul(argv[i + 1]) << 20;
   }
   auto config = client::ConfigFromEnvironment();
   if (!config.ok()) Die("config", config.status());
@@ -105,7 +109,7 @@ int main(int argc, char** argv) {
     if (!doc.ok()) Die("metadata", doc.status());
     auto m = client::ImageSetMetadata::Parse(*doc);
     if (!m.ok()) Die("parse", m.status());
-    auto v = client::RetrieveVolume(**client, *m, 0);
+    auto v = client::RetrieveVolume(**client, *m, 0, {}, full_options);
     if (!v.ok()) Die("volume", v.status());
     full.push_back(Since(start));
     full_cpu.push_back(ProcessCpuSeconds() - cpu0);

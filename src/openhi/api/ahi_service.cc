@@ -7,6 +7,7 @@
 #include "openhi/ahi/errors.h"
 #include "openhi/api/operations.h"
 #include "openhi/auth/sigv4.h"
+#include "openhi/auth/sigv4_errors.h"
 #include "openhi/core/clock.h"
 #include "openhi/core/ids.h"
 #include "openhi/core/logging.h"
@@ -24,20 +25,9 @@ http::Response JsonResponse(int status, const std::string& name, const std::stri
   return r;
 }
 
-// Signature failures answer with the names the real service uses (all 403), so SDKs see a
-// familiar error; "Signature expired" lets their clock-skew correction kick in.
+// Signature failures answer with the names the real service uses (all 403).
 http::Response AuthErrorResponse(const Status& s) {
-  const std::string& m = s.message();
-  std::string name = "AccessDeniedException";
-  if (m.rfind("SignatureDoesNotMatch", 0) == 0 || m.rfind("XAmzContentSHA256Mismatch", 0) == 0 ||
-      m.rfind("Signature expired", 0) == 0 || m.rfind("Signature not yet current", 0) == 0) {
-    name = "InvalidSignatureException";
-  } else if (m.rfind("UnrecognizedClient", 0) == 0) {
-    name = "UnrecognizedClientException";
-  } else if (m.rfind("IncompleteSignature", 0) == 0) {
-    name = "IncompleteSignatureException";
-  }
-  return JsonResponse(403, name, m);
+  return JsonResponse(403, std::string(auth::AwsNameForSigV4Failure(s.message())), s.message());
 }
 
 }  // namespace

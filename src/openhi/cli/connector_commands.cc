@@ -1,6 +1,7 @@
 #include "openhi/cli/connector_commands.h"
 
 #include <chrono>
+#include <csignal>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -14,6 +15,17 @@
 
 namespace openhi::cli {
 namespace {
+
+// Ctrl-C (SIGINT) and SIGTERM cancel the running retrieval: transfers stop, the command exits
+// with the cancellation error instead of leaving half-written output behind unreported.
+// CancellationToken::Cancel is one lock-free atomic store, safe in a signal handler.
+client::CancellationToken g_cancel;
+
+void InstallCancelHandlers() {
+  static_assert(std::atomic<bool>::is_always_lock_free);
+  std::signal(SIGINT, [](int) { g_cancel.Cancel(); });
+  std::signal(SIGTERM, [](int) { g_cancel.Cancel(); });
+}
 
 using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
@@ -69,7 +81,8 @@ Result<Session> OpenSession(const ConnectorFlags& f) {
   OPENHI_ASSIGN_OR_RETURN(auto c, client::AhiClient::Create(config));
   std::optional<std::string> version;
   if (!f.version_id.empty()) version = f.version_id;
-  OPENHI_ASSIGN_OR_RETURN(Bytes doc, c->GetImageSetMetadata(f.datastore_id, f.image_set_id, version));
+  OPENHI_ASSIGN_OR_RETURN(Bytes doc,
+                          c->GetImageSetMetadata(f.datastore_id, f.image_set_id, version, &g_cancel));
   OPENHI_ASSIGN_OR_RETURN(client::ImageSetMetadata metadata, client::ImageSetMetadata::Parse(doc));
   return Session{std::move(c), std::move(metadata), std::move(doc)};
 }
@@ -138,6 +151,7 @@ volume::PlanOptions PlanOptionsOf(const GeometryFlags& g) {
 int RunFetch(const ConnectorFlags& f, const std::string& metadata_out, const std::string& frames_dir,
              bool volume, const std::string& series, const GeometryFlags& geometry) {
   const std::string op = "Fetch";
+  InstallCancelHandlers();
   const auto start = Clock::now();
   auto session = OpenSession(f);
   if (!session.ok()) return PrintError(op, session.status());
@@ -170,7 +184,7 @@ int RunFetch(const ConnectorFlags& f, const std::string& metadata_out, const std
           return WriteFileAtomic(std::filesystem::path(frames_dir) / (inst.frames[frame.ref.frame].id + ".frame"),
                                  frame.encoded, Durability::kNone);
         },
-        o);
+        o, &g_cancel);
     if (!st.ok()) return PrintError(op, st);
     out["framesDir"] = frames_dir;
     out["framesSeconds"] = SecondsSince(frames_start);
@@ -181,7 +195,7 @@ int RunFetch(const ConnectorFlags& f, const std::string& metadata_out, const std
     if (!index.ok()) return PrintError(op, index.status());
     const auto volume_start = Clock::now();
     auto r = client::RetrieveVolume(*session->client, m, *index, PlanOptionsOf(geometry),
-                                    RetrieveOptionsOf(f));
+                                    RetrieveOptionsOf(f), &g_cancel);
     if (!r.ok()) return PrintError(op, r.status());
     out["volume"] = VolumeJson(*r);
     out["volumeSeconds"] = SecondsSince(volume_start);
@@ -192,6 +206,7 @@ int RunFetch(const ConnectorFlags& f, const std::string& metadata_out, const std
 
 int RunDicomize(const ConnectorFlags& f, const std::string& out_dir, const std::string& series) {
   const std::string op = "Dicomize";
+  InstallCancelHandlers();
   const auto start = Clock::now();
   auto session = OpenSession(f);
   if (!session.ok()) return PrintError(op, session.status());
@@ -202,7 +217,7 @@ int RunDicomize(const ConnectorFlags& f, const std::string& out_dir, const std::
     if (!index.ok()) return PrintError(op, index.status());
     o.series_index = *index;
   }
-  auto summary = client::DicomizeImageSet(*session->client, session->metadata, out_dir, o);
+  auto summary = client::DicomizeImageSet(*session->client, session->metadata, out_dir, o, &g_cancel);
   if (!summary.ok()) return PrintError(op, summary.status());
   return PrintJson({{"outputDir", out_dir},
                     {"series", summary->series},

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "openhi/cli/connector_commands.h"
+#include "openhi/cli/endpoint_commands.h"
 #include "openhi/cli/store_commands.h"
 #include "openhi/cli/synth_command.h"
 #include "openhi/core/logging.h"
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   openhi::cli::AddStoreCommands(app, &exit_code);
   openhi::cli::AddSynthCommand(app, &exit_code);
   openhi::cli::AddConnectorCommands(app, &exit_code);
+  openhi::cli::AddEndpointCommands(app, &exit_code);
   app.parse_complete_callback([&] { openhi::SetLogLevel(log_level); });
   try {
     app.parse(argc, argv);

@@ -81,17 +81,82 @@ Result<codec::Image> DecodeBody(ByteView body, StoredCodec codec, const PixelMod
 
 // Checks the decoded frame against the pixel module: the store's layout contract
 // (codec/image.h) makes a size mismatch a corrupt or foreign frame.
-Status CheckDecodedSize(const codec::Image& image, const PixelModule& px) {
-  if (image.desc.width != px.columns || image.desc.height != px.rows ||
-      image.desc.components != px.samples_per_pixel) {
+Status CheckDecodedSize(const codec::ImageDesc& desc, const PixelModule& px) {
+  if (desc.width != px.columns || desc.height != px.rows ||
+      desc.components != px.samples_per_pixel) {
     return Status(StatusCode::kDataLoss,
-                  "decoded " + std::to_string(image.desc.width) + "x" +
-                      std::to_string(image.desc.height) + "x" +
-                      std::to_string(image.desc.components) + " but the metadata says " +
+                  "decoded " + std::to_string(desc.width) + "x" +
+                      std::to_string(desc.height) + "x" +
+                      std::to_string(desc.components) + " but the metadata says " +
                       std::to_string(px.columns) + "x" + std::to_string(px.rows) + "x" +
                       std::to_string(px.samples_per_pixel));
   }
   return Status();
+}
+
+Status CheckPixelCrc(uint32_t crc, uint32_t expected) {
+  if (crc == expected) return Status();
+  return Status(StatusCode::kDataLoss, "checksum mismatch: decoded pixels have CRC-32 " +
+                                           std::to_string(crc) + ", the metadata says " +
+                                           std::to_string(expected));
+}
+
+// Decodes an HTJ2K frame straight into slice k of a volume: each decoded row is checksummed
+// and converted while in cache (no decoded frame buffer, one pass over the pixels instead of
+// three). The running CRC covers exactly the bytes DecodeHtj2k's Image would hold
+// (DecodedRowSink's contract), so verification is unchanged; a mismatch is only known once the
+// slice is written, and then fails the call (the volume is discarded).
+class SliceDecodeSink final : public codec::DecodedRowSink {
+ public:
+  SliceDecodeSink(const PixelModule& px, const volume::VolumePlan& plan, size_t k, double slope,
+                  double intercept, volume::Volume* volume, bool compute_crc)
+      : px_(px), plan_(plan), k_(k), slope_(slope), intercept_(intercept), volume_(volume),
+        compute_crc_(compute_crc) {}
+
+  Status Begin(const codec::ImageDesc& desc) override {
+    Status s = CheckDecodedSize(desc, px_);
+    if (s.ok()) s = writer_.Begin(plan_, k_, desc, slope_, intercept_, volume_);
+    return Record(std::move(s));
+  }
+  Status Row(uint32_t row, ByteView bytes) override {
+    if (compute_crc_) crc_ = Crc32(bytes, crc_);
+    return Record(writer_.WriteRow(row, bytes));
+  }
+
+  // Whether a decode error came from this sink (then it is not a codestream problem).
+  bool failed() const { return failed_; }
+  uint32_t crc() const { return crc_; }
+
+ private:
+  Status Record(Status s) {
+    if (!s.ok()) failed_ = true;
+    return s;
+  }
+  const PixelModule& px_;
+  const volume::VolumePlan& plan_;
+  const size_t k_;
+  const double slope_;
+  const double intercept_;
+  volume::Volume* const volume_;
+  const bool compute_crc_;
+  volume::SliceRowWriter writer_;
+  uint32_t crc_ = 0;
+  bool failed_ = false;
+};
+
+Status DecodeHtj2kIntoSlice(ByteView body, const InstanceMetadata& inst, const FrameMetadata& frame,
+                            const volume::VolumePlan& plan, size_t k, bool verify_checksums,
+                            volume::Volume* volume) {
+  const auto expected_crc = frame.FullResolutionCrc();
+  const bool check = verify_checksums && expected_crc.has_value();
+  SliceDecodeSink sink(inst.pixels, plan, k, inst.rescale_slope, inst.rescale_intercept, volume,
+                       check);
+  const Status status = codec::DecodeHtj2kRows(body, sink);
+  if (!status.ok()) {
+    if (sink.failed()) return status;
+    return Status(status.code(), "decode: " + status.message());
+  }
+  return check ? CheckPixelCrc(sink.crc(), *expected_crc) : Status();
 }
 
 // Hand-off state between the transport thread and the decode pool.
@@ -176,38 +241,23 @@ Status ProcessFrame(const ImageSetMetadata& metadata, const FrameRef& ref, Bytes
   }
   auto image = DecodeBody(body, codec, inst.pixels, options.sandboxed_decode);
   if (!image.ok()) return Status(image.status().code(), "decode: " + image.status().message());
-  OPENHI_RETURN_IF_ERROR(CheckDecodedSize(*image, inst.pixels));
+  OPENHI_RETURN_IF_ERROR(CheckDecodedSize(image->desc, inst.pixels));
   if (codec != StoredCodec::kBitPacked && options.verify_checksums && expected_crc) {
-    const uint32_t crc = Crc32(image->samples);
-    if (crc != *expected_crc) {
-      return Status(StatusCode::kDataLoss, "checksum mismatch: decoded pixels have CRC-32 " +
-                                               std::to_string(crc) + ", the metadata says " +
-                                               std::to_string(*expected_crc));
-    }
+    OPENHI_RETURN_IF_ERROR(CheckPixelCrc(Crc32(image->samples), *expected_crc));
   }
   out.decoded = std::move(*image);
   if (options.keep_encoded) out.encoded = std::move(body);
   return sink(std::move(out));
 }
 
-}  // namespace
+// What the decode pool does with each fetched body.
+using ProcessBody = std::function<Status(const FrameRef& ref, Bytes body)>;
 
-std::vector<FrameRef> FramesOf(const ImageSetMetadata& metadata,
-                               std::optional<size_t> series_index) {
-  std::vector<FrameRef> refs;
-  for (size_t s = 0; s < metadata.series().size(); ++s) {
-    if (series_index && *series_index != s) continue;
-    const auto& instances = metadata.series()[s].instances;
-    for (size_t i = 0; i < instances.size(); ++i) {
-      for (uint32_t f = 0; f < instances[i].frames.size(); ++f) refs.push_back({s, i, f});
-    }
-  }
-  return refs;
-}
-
-Status RetrieveFrames(AhiClient& client, const ImageSetMetadata& metadata,
-                      std::span<const FrameRef> frames, const FrameSink& sink,
-                      const RetrieveOptions& options, const CancellationToken* cancel) {
+// The pipeline behind RetrieveFrames and RetrieveVolume: fetches `frames` on the calling thread
+// and runs `process` for each body on a ThreadPool; errors are prefixed with the frame's name.
+Status RunPipeline(AhiClient& client, const ImageSetMetadata& metadata,
+                   std::span<const FrameRef> frames, const ProcessBody& process,
+                   const RetrieveOptions& options, const CancellationToken* cancel) {
   std::vector<std::string> ids;
   ids.reserve(frames.size());
   for (const FrameRef& ref : frames) {
@@ -234,7 +284,7 @@ Status RetrieveFrames(AhiClient& client, const ImageSetMetadata& metadata,
             if (cancel && cancel->IsCancelled()) {
               status = CancelledError("retrieval");
             } else if (!pipeline.Failed()) {
-              status = ProcessFrame(metadata, ref, std::move(body), options, sink);
+              status = process(ref, std::move(body));
               if (!status.ok() && !IsCancelledError(status)) {
                 status = Status(status.code(), FrameName(metadata, ref) + ": " + status.message());
               }
@@ -249,6 +299,32 @@ Status RetrieveFrames(AhiClient& client, const ImageSetMetadata& metadata,
     // task's error comes first: it is what made the transport stop.
     return pipeline.Drain();
   }
+}
+
+}  // namespace
+
+std::vector<FrameRef> FramesOf(const ImageSetMetadata& metadata,
+                               std::optional<size_t> series_index) {
+  std::vector<FrameRef> refs;
+  for (size_t s = 0; s < metadata.series().size(); ++s) {
+    if (series_index && *series_index != s) continue;
+    const auto& instances = metadata.series()[s].instances;
+    for (size_t i = 0; i < instances.size(); ++i) {
+      for (uint32_t f = 0; f < instances[i].frames.size(); ++f) refs.push_back({s, i, f});
+    }
+  }
+  return refs;
+}
+
+Status RetrieveFrames(AhiClient& client, const ImageSetMetadata& metadata,
+                      std::span<const FrameRef> frames, const FrameSink& sink,
+                      const RetrieveOptions& options, const CancellationToken* cancel) {
+  return RunPipeline(
+      client, metadata, frames,
+      [&](const FrameRef& ref, Bytes body) {
+        return ProcessFrame(metadata, ref, std::move(body), options, sink);
+      },
+      options, cancel);
 }
 
 Result<RetrievedVolume> RetrieveVolume(AhiClient& client, const ImageSetMetadata& metadata,
@@ -302,12 +378,24 @@ Result<RetrievedVolume> RetrieveVolume(AhiClient& client, const ImageSetMetadata
     out.slice_sop_instance_uids[k] = series.instances[input].sop_instance_uid;
     refs.push_back({series_index, input, 0});
   }
-  OPENHI_RETURN_IF_ERROR(RetrieveFrames(
+  // HTJ2K (what the store keeps for lossless sources) decodes straight into its slice; other
+  // syntaxes, and sandboxed decoding, go through a decoded frame and WriteSlice.
+  const FrameSink write_slice = [&](RetrievedFrame frame) -> Status {
+    const InstanceMetadata& inst = series.instances[frame.ref.instance];
+    return volume::WriteSlice(plan, slice_of_instance[frame.ref.instance], *frame.decoded,
+                              inst.rescale_slope, inst.rescale_intercept, &out.volume);
+  };
+  OPENHI_RETURN_IF_ERROR(RunPipeline(
       client, metadata, refs,
-      [&](RetrievedFrame frame) -> Status {
-        const InstanceMetadata& inst = series.instances[frame.ref.instance];
-        return volume::WriteSlice(plan, slice_of_instance[frame.ref.instance], *frame.decoded,
-                                  inst.rescale_slope, inst.rescale_intercept, &out.volume);
+      [&](const FrameRef& ref, Bytes body) -> Status {
+        const InstanceMetadata& inst = series.instances[ref.instance];
+        if (!options.sandboxed_decode &&
+            CodecOf(inst.stored_transfer_syntax_uid, inst.pixels) == StoredCodec::kHtj2k) {
+          return DecodeHtj2kIntoSlice(body, inst, inst.frames[ref.frame], plan,
+                                      slice_of_instance[ref.instance],
+                                      options.verify_checksums, &out.volume);
+        }
+        return ProcessFrame(metadata, ref, std::move(body), options, write_slice);
       },
       options, cancel));
   out.plan = std::move(plan);

@@ -45,8 +45,12 @@ std::vector<FrameRef> FramesOf(const ImageSetMetadata& metadata,
 
 struct RetrieveOptions {
   size_t decode_threads = 0;  // 0 = hardware concurrency
-  // Encoded bytes received but not yet decoded. The transport blocks at this cap.
-  size_t max_pending_bytes = size_t{64} << 20;
+  // Encoded bytes received but not yet decoded. The transport blocks at this cap (a body larger
+  // than the cap still passes, alone). Small on purpose: ~20 CT frames keep 2 decoders busy,
+  // and a small, steady heap of bodies is reused instead of faulting in fresh pages (~20 us
+  // per 4 KiB page on the VMs we run on; a 64 MiB cap cost ~2,000 faults per 300-frame series,
+  // 4 MiB ~300: bench/retrieve_bench.cc). Raise it for multi-megabyte frames on slow links.
+  size_t max_pending_bytes = size_t{4} << 20;
   // Check each decoded frame's CRC-32 against the last PixelDataChecksumFromBaseToFullResolution
   // entry (frames without checksums are not checked). On a mismatch the call fails with
   // kDataLoss.
@@ -92,7 +96,9 @@ struct RetrievedVolume {
 };
 
 // Plans the volume of series `series_index` from the metadata alone, then fetches and decodes
-// every frame straight into its slice. Single-frame instances only (one slice per instance):
+// every frame straight into its slice. HTJ2K frames (unless sandboxed_decode) are decoded row by
+// row into the volume, with the checksum computed on the way: a mismatch is found only after
+// the slice is written, and fails the call with kDataLoss all the same (no volume is returned). Single-frame instances only (one slice per instance):
 // kUnimplemented for multi-frame instances (their per-frame geometry lives in functional
 // groups; DICOMize them instead). kInvalidArgument when an instance lacks the geometry
 // attributes; PlanVolume's errors for irregular stacks that `plan_options` does not tolerate.

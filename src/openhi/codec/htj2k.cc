@@ -158,7 +158,14 @@ Status CheckOpenJphSupports(const internal::MainHeaderInfo& header,
   return Status::Ok();
 }
 
-Result<Image> DecodeImpl(ByteView bytes, int skip_levels) {
+// Decodes `bytes` row by row into `target`, which provides
+//   Status Begin(const ImageDesc&)       once, with the frame's descriptor;
+//   std::byte* RowBuffer(uint32_t row)   where row `row` (image.h layout) is to be written;
+//   Status RowDone(uint32_t row)         after every component of that row is written.
+// OpenJPH in non-planar mode delivers the components of each line in turn (0, 1, 2), then the
+// next line; anything else is refused.
+template <typename Target>
+Status DecodeRowsImpl(ByteView bytes, int skip_levels, Target& target) {
   // Structural checks first: they turn truncation into a clean error before OpenJPH runs.
   OPENHI_ASSIGN_OR_RETURN(const internal::MainHeaderInfo header, internal::ParseMainHeader(bytes));
   OPENHI_ASSIGN_OR_RETURN(const std::vector<internal::TilePart> parts,
@@ -200,8 +207,7 @@ Result<Image> DecodeImpl(ByteView bytes, int skip_levels) {
                                        static_cast<ojph::ui32>(skip_levels));
   codestream.set_planar(false);
 
-  Image image;
-  ImageDesc& d = image.desc;
+  ImageDesc d;
   d.width = siz.get_recon_width(0);
   d.height = siz.get_recon_height(0);
   d.components = static_cast<uint16_t>(num_comps);
@@ -218,21 +224,64 @@ Result<Image> DecodeImpl(ByteView bytes, int skip_levels) {
                            std::to_string(d.height));
   }
   codestream.create();
-  image.samples.resize(d.FrameBytes());
+  OPENHI_RETURN_IF_ERROR(target.Begin(d));
 
+  // RowWriter addresses a whole frame; row 0 of it addresses the row buffer.
   const internal::RowWriter writer(d);
-  std::vector<uint32_t> next_row(num_comps, 0);
-  for (size_t i = 0; i < size_t{d.height} * num_comps; ++i) {
-    ojph::ui32 comp = 0;
-    const ojph::line_buf* line = codestream.pull(comp);
-    if (line == nullptr || comp >= num_comps || next_row[comp] >= d.height ||
-        line->size < d.width) {
-      return InvalidArgument("HTJ2K decode: OpenJPH returned an unexpected line");
+  for (uint32_t row = 0; row < d.height; ++row) {
+    std::byte* row_buffer = target.RowBuffer(row);
+    for (ojph::ui32 expected_comp = 0; expected_comp < num_comps; ++expected_comp) {
+      ojph::ui32 comp = 0;
+      const ojph::line_buf* line = codestream.pull(comp);
+      if (line == nullptr || comp != expected_comp || line->size < d.width) {
+        return InvalidArgument("HTJ2K decode: OpenJPH returned an unexpected line");
+      }
+      writer.Write(line->i32, 0, comp, row_buffer);
     }
-    writer.Write(line->i32, next_row[comp]++, comp, image.samples.data());
+    OPENHI_RETURN_IF_ERROR(target.RowDone(row));
   }
   codestream.close();
-  return image;
+  return Status::Ok();
+}
+
+// DecodeRowsImpl target: rows are written in place into one Image.
+class ImageTarget {
+ public:
+  Status Begin(const ImageDesc& d) {
+    image_.desc = d;
+    row_bytes_ = size_t{d.width} * d.components * d.bytes_per_sample;
+    image_.samples.resize(d.FrameBytes());
+    return Status::Ok();
+  }
+  std::byte* RowBuffer(uint32_t row) { return image_.samples.data() + size_t{row} * row_bytes_; }
+  Status RowDone(uint32_t) { return Status::Ok(); }
+  Image Take() { return std::move(image_); }
+
+ private:
+  Image image_;
+  size_t row_bytes_ = 0;
+};
+
+// DecodeRowsImpl target: each row goes through one row buffer to a DecodedRowSink.
+class SinkTarget {
+ public:
+  explicit SinkTarget(DecodedRowSink& sink) : sink_(sink) {}
+  Status Begin(const ImageDesc& d) {
+    row_.resize(size_t{d.width} * d.components * d.bytes_per_sample);
+    return sink_.Begin(d);
+  }
+  std::byte* RowBuffer(uint32_t) { return row_.data(); }
+  Status RowDone(uint32_t row) { return sink_.Row(row, row_); }
+
+ private:
+  DecodedRowSink& sink_;
+  Bytes row_;
+};
+
+Result<Image> DecodeImpl(ByteView bytes, int skip_levels) {
+  ImageTarget target;
+  OPENHI_RETURN_IF_ERROR(DecodeRowsImpl(bytes, skip_levels, target));
+  return target.Take();
 }
 
 void WarmUp() {
@@ -277,6 +326,18 @@ Result<Image> DecodeHtj2k(ByteView codestream, int skip_levels) {
   EnsureRuntime();
   return CallOjph<Image>(StatusCode::kInvalidArgument, "HTJ2K decode (OpenJPH)",
                          [&] { return DecodeImpl(codestream, skip_levels); });
+}
+
+Status DecodeHtj2kRows(ByteView codestream, DecodedRowSink& sink, int skip_levels) {
+  EnsureRuntime();
+  // The sink's own errors pass through unchanged (CallOjph only rewrites exceptions).
+  SinkTarget target(sink);
+  return CallOjph<bool>(StatusCode::kInvalidArgument, "HTJ2K decode (OpenJPH)",
+                        [&]() -> Result<bool> {
+                          OPENHI_RETURN_IF_ERROR(DecodeRowsImpl(codestream, skip_levels, target));
+                          return true;
+                        })
+      .status();
 }
 
 Result<std::vector<LevelChecksum>> Htj2kLevelChecksums(ByteView codestream, Image* full) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -33,6 +34,32 @@ Bytes EncodeOrDie(const Image& image) {
   return encoded.ok() ? *std::move(encoded) : Bytes{};
 }
 
+// Collects what DecodeHtj2kRows delivers, checking the row contract on the way.
+class CollectingSink final : public DecodedRowSink {
+ public:
+  Status Begin(const ImageDesc& desc) override {
+    ++begins;
+    image.desc = desc;
+    row_bytes = size_t{desc.width} * desc.components * desc.bytes_per_sample;
+    return Status::Ok();
+  }
+  Status Row(uint32_t row, ByteView bytes) override {
+    EXPECT_EQ(row, next_row);
+    EXPECT_EQ(bytes.size(), row_bytes);
+    ++next_row;
+    image.samples.insert(image.samples.end(), bytes.begin(), bytes.end());
+    crc = Crc32(bytes, crc);
+    if (fail_at_row && row == *fail_at_row) return DataLoss("sink gives up at row " + std::to_string(row));
+    return Status::Ok();
+  }
+  Image image;
+  size_t row_bytes = 0;
+  uint32_t next_row = 0;
+  int begins = 0;
+  uint32_t crc = 0;
+  std::optional<uint32_t> fail_at_row;
+};
+
 TEST(Htj2k, DecompositionLevelsBringTheBaseTo64OrLess) {
   EXPECT_EQ(Htj2kDecompositionLevels(1, 1), 0);
   EXPECT_EQ(Htj2kDecompositionLevels(64, 64), 0);
@@ -59,6 +86,23 @@ TEST_P(Htj2kRoundTrip, DecodesBitExactly) {
   expected.bytes_per_sample = expected.bits_stored <= 8 ? 1 : 2;
   EXPECT_EQ(decoded->desc, expected);
   EXPECT_TRUE(decoded->samples == image.samples);
+}
+
+// The row API delivers exactly DecodeHtj2k's buffer, row by row, in order; a running CRC over
+// the rows is the CRC of that buffer (what the connector verifies).
+TEST_P(Htj2kRoundTrip, RowsAreExactlyTheDecodedBuffer) {
+  const Image image = MakeImage(GetParam().desc);
+  const Bytes encoded = EncodeOrDie(image);
+  Result<Image> decoded = DecodeHtj2k(encoded);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  CollectingSink sink;
+  const Status status = DecodeHtj2kRows(encoded, sink);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(sink.begins, 1);
+  EXPECT_EQ(sink.next_row, image.desc.height);
+  EXPECT_EQ(sink.image.desc, decoded->desc);
+  EXPECT_TRUE(sink.image.samples == decoded->samples);
+  EXPECT_EQ(sink.crc, Crc32(decoded->samples));
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, Htj2kRoundTrip,
@@ -232,6 +276,50 @@ TEST(Htj2k, RejectsSkipLevelsOutsideTheCodestream) {
   EXPECT_EQ(DecodeHtj2k(cs, -1).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(Htj2k, RowsAtAReducedResolutionAreThatResolutionsBuffer) {
+  const Bytes cs = EncodeOrDie(MakeImage(Desc(257, 131, 1, 12, true)));  // 3 levels
+  for (int skip = 0; skip <= 3; ++skip) {
+    Result<Image> reduced = DecodeHtj2k(cs, skip);
+    ASSERT_TRUE(reduced.ok());
+    CollectingSink sink;
+    ASSERT_TRUE(DecodeHtj2kRows(cs, sink, skip).ok());
+    EXPECT_EQ(sink.image.desc, reduced->desc) << "skip " << skip;
+    EXPECT_TRUE(sink.image.samples == reduced->samples) << "skip " << skip;
+  }
+}
+
+TEST(Htj2k, ASinkErrorStopsRowDecodingAndComesBackUnchanged) {
+  const Bytes cs = EncodeOrDie(MakeImage(Desc(64, 40, 1, 16, true)));
+  CollectingSink sink;
+  sink.fail_at_row = 5;
+  const Status status = DecodeHtj2kRows(cs, sink);
+  EXPECT_EQ(status.code(), StatusCode::kDataLoss);
+  EXPECT_EQ(status.message(), "sink gives up at row 5");
+  EXPECT_EQ(sink.next_row, 6u);
+
+  struct RefusingSink final : DecodedRowSink {
+    Status Begin(const ImageDesc&) override { return Status(StatusCode::kUnimplemented, "no thanks"); }
+    Status Row(uint32_t, ByteView) override {
+      ADD_FAILURE() << "row after a refused Begin";
+      return Status::Ok();
+    }
+  } refusing;
+  EXPECT_EQ(DecodeHtj2kRows(cs, refusing).code(), StatusCode::kUnimplemented);
+}
+
+TEST(Htj2k, RowDecodingRejectsWhatDecodeHtj2kRejects) {
+  const Bytes cs = EncodeOrDie(MakeImage(Desc(70, 40, 3, 12, true)));
+  for (size_t n : {size_t{0}, size_t{2}, size_t{60}, cs.size() / 2, cs.size() - 2}) {
+    CollectingSink sink;
+    EXPECT_EQ(DecodeHtj2kRows(ByteView(cs).first(n), sink).code(), StatusCode::kInvalidArgument)
+        << "prefix of " << n;
+  }
+  CollectingSink sink;
+  EXPECT_EQ(DecodeHtj2kRows(cs, sink, 9).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(DecodeHtj2kRows(AsBytes("hello, world"), sink).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(sink.begins, 0);
+}
+
 TEST(Htj2k, RejectsNonCodestreams) {
   EXPECT_EQ(DecodeHtj2k({}).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(DecodeHtj2k(AsBytes("hello, world")).status().code(), StatusCode::kInvalidArgument);
@@ -358,6 +446,11 @@ TEST(Htj2k, DecodesWg04Ct1HtJ2kLikeTheUncompressedFile) {
   EXPECT_EQ(full.desc, Desc(512, 512, 1, 16, true));
   EXPECT_TRUE(full.samples == *pixels);
   EXPECT_EQ(sums->back().crc32, Crc32(*pixels));
+  // Row by row: the same pixels and the same CRC.
+  CollectingSink sink;
+  ASSERT_TRUE(DecodeHtj2kRows(*cs, sink).ok());
+  EXPECT_TRUE(sink.image.samples == *pixels);
+  EXPECT_EQ(sink.crc, Crc32(*pixels));
   // And our own encoding of those pixels round-trips.
   Result<Image> again = DecodeHtj2k(EncodeOrDie(full));
   ASSERT_TRUE(again.ok());

@@ -109,7 +109,8 @@ InvocationOutcome InvocationEngine::Run(const InvocationRequest& request) {
 InvocationOutcome InvocationEngine::RunWithSlot(const InvocationRequest& request,
                                                 std::chrono::steady_clock::time_point deadline) {
   using Kind = InvocationError::Kind;
-  auto model = cache_.Acquire(request.target_model);
+  auto model = request.loaded_name ? cache_.GetLoaded(request.target_model)
+                                   : cache_.Acquire(request.target_model);
   if (!model.ok()) {
     const Status& s = model.status();
     // A malformed or unknown target is the caller's mistake; a package that will not load is
@@ -156,7 +157,8 @@ InvocationOutcome InvocationEngine::RunWithSlot(const InvocationRequest& request
   }
   if (!result.ok()) return Fail(Kind::kModel, ContainerStatusFor(result.status()), result.status());
 
-  auto outputs = UploadFolder(scratch.path, *options_.output, request.output_key_prefix);
+  objstore::Location& location = request.output ? *request.output : *options_.output;
+  auto outputs = UploadFolder(scratch.path, location, request.output_key_prefix);
   if (!outputs.ok()) {
     return Fail(Kind::kInternal, 500, outputs.status().WithContext("uploading the results"));
   }

@@ -39,12 +39,17 @@ struct EngineOptions {
 
 struct InvocationRequest {
   std::string target_model;  // "" = the default model (see ModelCache::Acquire)
+  // true: target_model is a /models name that must already be loaded (ModelCache::GetLoaded);
+  // kNotFound otherwise (the container API's 404). false: ModelCache::Acquire (lazy).
+  bool loaded_name = false;
   std::string body;
   std::string content_type;
   std::string custom_attributes;
   std::string inference_id;  // also names the output folder
   // Result files are written under this key prefix of the output location ("" or ending '/').
   std::string output_key_prefix;
+  // The output location for this request; null = EngineOptions::output.
+  std::shared_ptr<objstore::Location> output;
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};
 };
 

@@ -61,7 +61,8 @@ TEST(Nrrd, ReadsRasGzipCommentsAndKeyValues) {
   text += AsStringView(*gz);
   Result<Mask> m = Parse(text);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
-  EXPECT_EQ(m->voxels, (std::vector<uint8_t>{1, 0}));
+  EXPECT_EQ(std::vector<uint8_t>(m->voxels.begin(), m->voxels.end()),
+            (std::vector<uint8_t>{1, 0}));
   EXPECT_EQ(m->geometry.origin_mm, (Vec3{-1, -2, 3}));
   EXPECT_EQ(m->geometry.spacing_mm, (Vec3{2, 3, 4}));
   EXPECT_EQ(m->geometry.direction[0], (Vec3{-1, 0, 0}));

@@ -97,6 +97,13 @@ uint64_t OptionsFingerprint(const SynthOptions& o) {
                 o.blob_center_mm[1], o.blob_center_mm[2], o.blob_radii_mm[0], o.blob_radii_mm[1],
                 o.blob_radii_mm[2], o.blob_hu, o.noise_sigma_hu, o.series_number);
   std::string text = buf;
+  // Options added later enter only when they differ from their defaults, so that the UIDs of
+  // existing variants do not change.
+  if (o.rescale_slope != 1) {
+    std::snprintf(buf, sizeof buf, " slope %a", o.rescale_slope);
+    text += buf;
+  }
+  if (o.patient_position != "HFS") text += " position " + o.patient_position;
   for (const std::string* s : {&o.patient_name, &o.patient_id, &o.study_description,
                                &o.series_description, &o.study_date, &o.study_instance_uid}) {
     text += '\x1f' + *s;
@@ -151,18 +158,34 @@ std::vector<size_t> FileToSlice(const SynthOptions& o) {
 
 // HU (already in [kMinHu, kMaxHu]) to stored values in the 16-bit container; signed values are
 // sign-extended two's complement.
+// With a RescaleSlope other than 1: stored = round((HU - intercept) / slope), half away from
+// zero, then clamped.
 void HuToStored(const SynthOptions& o, std::span<const int16_t> hu, std::span<uint16_t> stored) {
+  const double slope = RoundToDs(o.rescale_slope);
+  auto scaled = [slope](int v) {
+    if (slope == 1) return v;
+    const double s = v / slope;
+    return static_cast<int>(std::clamp(s >= 0 ? s + 0.5 : s - 0.5, -1e9, 1e9));
+  };
   if (o.pixel_representation == PixelRepresentation::kSigned) {
     const int hi = (1 << (o.bits_stored - 1)) - 1, lo = -(1 << (o.bits_stored - 1));
     for (size_t n = 0; n < hu.size(); ++n) {
-      stored[n] = static_cast<uint16_t>(static_cast<int16_t>(std::clamp<int>(hu[n], lo, hi)));
+      stored[n] =
+          static_cast<uint16_t>(static_cast<int16_t>(std::clamp<int>(scaled(hu[n]), lo, hi)));
     }
   } else {
     const int hi = (1 << o.bits_stored) - 1;
     for (size_t n = 0; n < hu.size(); ++n) {
-      stored[n] = static_cast<uint16_t>(std::clamp<int>(hu[n] + 1024, 0, hi));
+      stored[n] = static_cast<uint16_t>(std::clamp<int>(scaled(hu[n] + 1024), 0, hi));
     }
   }
+}
+
+bool IsPatientPosition(std::string_view v) {
+  static constexpr std::string_view kTerms[] = {"HFS",  "HFP",  "FFS",  "FFP", "HFDR", "HFDL",
+                                                "FFDR", "FFDL", "LFP",  "LFS", "RFP",  "RFS",
+                                                "AFDR", "AFDL", "PFDR", "PFDL"};
+  return std::find(std::begin(kTerms), std::end(kTerms), v) != std::end(kTerms);
 }
 
 // Removes what a failed call wrote (best effort) and returns `status`.
@@ -222,6 +245,12 @@ Status ValidateSynthOptions(const SynthOptions& o) {
   }
   if (o.bits_stored != 12 && o.bits_stored != 16) {
     return InvalidArgument("bits_stored: must be 12 or 16");
+  }
+  if (!(o.rescale_slope > 0 && o.rescale_slope <= 1000)) {
+    return InvalidArgument("rescale_slope: must be in (0, 1000]");
+  }
+  if (!IsPatientPosition(o.patient_position)) {
+    return InvalidArgument("patient_position: not a DICOM defined term (HFS, FFS, ...)");
   }
   if (o.transfer_syntax != TransferSyntax::kExplicitVrLittleEndian &&
       o.transfer_syntax != TransferSyntax::kImplicitVrLittleEndian) {

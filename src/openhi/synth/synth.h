@@ -77,6 +77,15 @@ struct SynthOptions {
 
   PixelRepresentation pixel_representation = PixelRepresentation::kSigned;
   int bits_stored = 16;  // 12 or 16; BitsAllocated is always 16
+  // RescaleSlope, in (0, 1000] and written DS-exact: stored = round((HU - RescaleIntercept) /
+  // slope), clamped to the stored range (RescaleIntercept as pixel_representation says). HU are
+  // integers, so a slope of 1 / n (0.5, 0.25...) keeps every HU exact.
+  double rescale_slope = 1;
+  // PatientPosition (a DICOM defined term: HFS, HFP, FFS, FFP, HFDR, HFDL, FFDR, FFDL, LFP, LFS,
+  // RFP, RFS, AFDR, AFDL, PFDR or PFDL). It is written as given and changes nothing else: the
+  // geometry is in patient coordinates (LPS) either way, so a feet-first series also sets
+  // image_orientation_patient as a scanner would (axial FFS: -1\0\0\0\1\0, whose normal is -S).
+  std::string patient_position = "HFS";
   TransferSyntax transfer_syntax = TransferSyntax::kExplicitVrLittleEndian;
 
   // The labelled blob (label 1 in mask.nrrd). Without it the mask is all zero.

@@ -314,6 +314,38 @@ TEST(Synth, SignedAndUnsignedStoreTheSameHu) {
   }
 }
 
+// A non-1 RescaleSlope stores other values for the same HU; PatientPosition is written as
+// given and leaves the geometry alone.
+TEST(Synth, RescaleSlopeAndPatientPosition) {
+  for (PixelRepresentation rep : {PixelRepresentation::kSigned, PixelRepresentation::kUnsigned}) {
+    TempDir plain_dir, scaled_dir;
+    SynthOptions po = Small(plain_dir), so = Small(scaled_dir);
+    po.pixel_representation = so.pixel_representation = rep;
+    so.rescale_slope = 0.5;
+    so.patient_position = "FFS";
+    Result<SynthSeries> ps = WriteSyntheticSeries(po);
+    Result<SynthSeries> ss = WriteSyntheticSeries(so);
+    ASSERT_TRUE(ps.ok() && ss.ok()) << ss.status().ToString();
+    EXPECT_NE(ps->series_instance_uid, ss->series_instance_uid);
+    EXPECT_EQ(ps->geometry.origin_mm, ss->geometry.origin_mm);
+    const Loaded p = Load(ps->slices[6].path), s = Load(ss->slices[6].path);
+    EXPECT_EQ(s.slope, 0.5);
+    EXPECT_EQ(s.intercept, p.intercept);
+    EXPECT_EQ(s.hu, p.hu);
+    EXPECT_EQ(s.ipp, p.ipp);
+    DcmFileFormat file;
+    ASSERT_TRUE(file.loadFile(ss->slices[6].path.c_str()).good());
+    EXPECT_EQ(Str(file.getDataset(), DCM_PatientPosition), "FFS");
+  }
+  TempDir dir;
+  SynthOptions bad = Small(dir);
+  bad.rescale_slope = 0;
+  EXPECT_EQ(ValidateSynthOptions(bad).code(), StatusCode::kInvalidArgument);
+  bad = Small(dir);
+  bad.patient_position = "HEADFIRST";
+  EXPECT_EQ(ValidateSynthOptions(bad).code(), StatusCode::kInvalidArgument);
+}
+
 TEST(Synth, NoiseFreeSeriesHasTheTissueValues) {
   TempDir dir;
   SynthOptions o;

@@ -32,6 +32,18 @@ void Rescale(const std::byte* in, size_t count, double slope, double intercept, 
   }
 }
 
+// `count` samples of frame layout `d` (monochrome) to rescaled floats.
+void Convert(const codec::ImageDesc& d, const std::byte* in, size_t count, double slope,
+             double intercept, float* out) {
+  if (d.bytes_per_sample == 1) {
+    d.is_signed ? Rescale<int8_t>(in, count, slope, intercept, out)
+                : Rescale<uint8_t>(in, count, slope, intercept, out);
+  } else {
+    d.is_signed ? Rescale<int16_t>(in, count, slope, intercept, out)
+                : Rescale<uint16_t>(in, count, slope, intercept, out);
+  }
+}
+
 }  // namespace
 
 Volume AllocateVolume(const VolumePlan& plan) {
@@ -49,8 +61,9 @@ Volume AllocateVolume(const VolumePlan& plan) {
   return v;
 }
 
-Status WriteSlice(const VolumePlan& plan, size_t k, const codec::Image& frame, double slope,
-                  double intercept, Volume* volume) {
+Status SliceRowWriter::Begin(const VolumePlan& plan, size_t k, const codec::ImageDesc& d,
+                             double slope, double intercept, Volume* volume) {
+  slice_ = nullptr;
   const VolumeGeometry& g = plan.geometry;
   if (k >= g.size[2] || k >= plan.slice_order.size()) {
     return InvalidArgument("WriteSlice: slice " + std::to_string(k) + " out of range (" +
@@ -64,7 +77,6 @@ Status WriteSlice(const VolumePlan& plan, size_t k, const codec::Image& frame, d
       volume->voxels.size() != g.VoxelCount()) {
     return InvalidArgument("WriteSlice: volume is not sized for the plan (use AllocateVolume)");
   }
-  const codec::ImageDesc& d = frame.desc;
   if (d.components != 1) {
     return InvalidArgument("WriteSlice: frame has " + std::to_string(d.components) +
                            " samples per pixel; only monochrome frames form a volume");
@@ -78,23 +90,45 @@ Status WriteSlice(const VolumePlan& plan, size_t k, const codec::Image& frame, d
     return InvalidArgument("WriteSlice: bytes_per_sample must be 1 or 2, got " +
                            std::to_string(d.bytes_per_sample));
   }
+  if (!std::isfinite(slope) || !std::isfinite(intercept)) {
+    return InvalidArgument("WriteSlice: rescale slope and intercept must be finite");
+  }
+  desc_ = d;
+  slope_ = slope;
+  intercept_ = intercept;
+  slice_ = volume->voxels.data() + k * (size_t{d.width} * d.height);
+  return Status::Ok();
+}
+
+Status SliceRowWriter::WriteRow(uint32_t row, ByteView bytes) const {
+  if (slice_ == nullptr) return InvalidArgument("SliceRowWriter: Begin has not succeeded");
+  if (row >= desc_.height) {
+    return InvalidArgument("SliceRowWriter: row " + std::to_string(row) + " outside the frame (" +
+                           std::to_string(desc_.height) + " rows)");
+  }
+  if (bytes.size() != size_t{desc_.width} * desc_.bytes_per_sample) {
+    return InvalidArgument("SliceRowWriter: row holds " + std::to_string(bytes.size()) +
+                           " bytes, expected " +
+                           std::to_string(size_t{desc_.width} * desc_.bytes_per_sample));
+  }
+  Convert(desc_, bytes.data(), desc_.width, slope_, intercept_,
+          slice_ + size_t{row} * desc_.width);
+  return Status::Ok();
+}
+
+Status WriteSlice(const VolumePlan& plan, size_t k, const codec::Image& frame, double slope,
+                  double intercept, Volume* volume) {
+  SliceRowWriter writer;
+  OPENHI_RETURN_IF_ERROR(writer.Begin(plan, k, frame.desc, slope, intercept, volume));
+  const codec::ImageDesc& d = frame.desc;
   if (frame.samples.size() != d.FrameBytes()) {
     return InvalidArgument("WriteSlice: frame holds " + std::to_string(frame.samples.size()) +
                            " bytes, expected " + std::to_string(d.FrameBytes()));
   }
-  if (!std::isfinite(slope) || !std::isfinite(intercept)) {
-    return InvalidArgument("WriteSlice: rescale slope and intercept must be finite");
-  }
+  // Rows are contiguous: convert the whole frame in one call.
   const size_t count = size_t{d.width} * d.height;
-  float* out = volume->voxels.data() + k * count;
-  const std::byte* in = frame.samples.data();
-  if (d.bytes_per_sample == 1) {
-    d.is_signed ? Rescale<int8_t>(in, count, slope, intercept, out)
-                : Rescale<uint8_t>(in, count, slope, intercept, out);
-  } else {
-    d.is_signed ? Rescale<int16_t>(in, count, slope, intercept, out)
-                : Rescale<uint16_t>(in, count, slope, intercept, out);
-  }
+  Convert(d, frame.samples.data(), count, slope, intercept,
+          volume->voxels.data() + k * count);
   return Status::Ok();
 }
 

@@ -3,8 +3,10 @@
 // into its slice. WriteSlice on distinct slices k may run concurrently (the connector calls it
 // from its decode pool as frames arrive); nothing else synchronises.
 #include <cstddef>
+#include <cstdint>
 
 #include "openhi/codec/image.h"
+#include "openhi/core/bytes.h"
 #include "openhi/core/status.h"
 #include "openhi/volume/geometry.h"
 #include "openhi/volume/volume_plan.h"
@@ -29,5 +31,31 @@ Volume AllocateVolume(const VolumePlan& plan);
 // be resized or read for slice k while slice k is being written.
 Status WriteSlice(const VolumePlan& plan, size_t k, const codec::Image& frame, double slope,
                   double intercept, Volume* volume);
+
+// WriteSlice for a frame that arrives row by row (codec::DecodeHtj2kRows), so the decoded rows
+// are converted while in cache and no whole decoded frame is kept. Same conversion, result and
+// errors as WriteSlice:
+//   SliceRowWriter w;
+//   OPENHI_RETURN_IF_ERROR(w.Begin(plan, k, desc, slope, intercept, &volume));
+//   for each row j in 0..desc.height-1: OPENHI_RETURN_IF_ERROR(w.WriteRow(j, bytes_of_row_j));
+// Rows that are never written stay UNINITIALISED: a caller that stops early must discard the
+// volume. Thread safety: as WriteSlice (one writer per slice; distinct slices concurrently).
+class SliceRowWriter {
+ public:
+  // Checks what WriteSlice checks, except the sample buffer, and targets slice k. Errors: as
+  // WriteSlice (kInvalidArgument).
+  Status Begin(const VolumePlan& plan, size_t k, const codec::ImageDesc& desc, double slope,
+               double intercept, Volume* volume);
+  // Converts row `row` (desc.width samples in the codec/image.h layout) into voxel row j = row
+  // of the slice. kInvalidArgument when Begin has not succeeded, row >= desc.height or `bytes`
+  // is not desc.width * desc.bytes_per_sample long.
+  Status WriteRow(uint32_t row, ByteView bytes) const;
+
+ private:
+  codec::ImageDesc desc_;
+  double slope_ = 1.0;
+  double intercept_ = 0.0;
+  float* slice_ = nullptr;  // voxels of slice k; nullptr until Begin succeeds
+};
 
 }  // namespace openhi::volume

@@ -69,7 +69,7 @@ void InsertSeriesAttributes(const CtSeriesInfo& series, Inserter& in) {
   in.Put(DCM_SeriesTime, kStudyTime);
   in.Put(DCM_SeriesDescription, o.series_description);
   in.Put(DCM_BodyPartExamined, "ABDOMEN");
-  in.Put(DCM_PatientPosition, "HFS");
+  in.Put(DCM_PatientPosition, o.patient_position);
   // Frame of Reference
   in.Put(DCM_FrameOfReferenceUID, series.frame_of_reference_uid);
   in.Put(DCM_PositionReferenceIndicator, "");
@@ -102,7 +102,7 @@ void InsertSeriesAttributes(const CtSeriesInfo& series, Inserter& in) {
   in.PutU16(DCM_PixelRepresentation, is_signed ? 1 : 0);
   // CT Image
   in.Put(DCM_RescaleIntercept, is_signed ? "0" : "-1024");
-  in.Put(DCM_RescaleSlope, "1");
+  in.Put(DCM_RescaleSlope, FormatDs(o.rescale_slope));
   in.Put(DCM_RescaleType, "HU");
   in.Put(DCM_KVP, "120");
   in.Put(DCM_ConvolutionKernel, "STANDARD");
