@@ -1,6 +1,7 @@
 // openhi: one binary, subcommands. Thin: flags -> options -> library call.
 #include <CLI/CLI.hpp>
 
+#include "openhi/cli/app_commands.h"
 #include "openhi/cli/connector_commands.h"
 #include "openhi/cli/endpoint_commands.h"
 #include "openhi/cli/store_commands.h"
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   openhi::cli::AddStoreCommands(app, &exit_code);
   openhi::cli::AddSynthCommand(app, &exit_code);
   openhi::cli::AddConnectorCommands(app, &exit_code);
+  openhi::cli::AddAppCommands(app, &exit_code);
   openhi::cli::AddEndpointCommands(app, &exit_code);
   app.parse_complete_callback([&] { openhi::SetLogLevel(log_level); });
   try {

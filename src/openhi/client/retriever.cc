@@ -101,9 +101,9 @@ Status CheckPixelCrc(uint32_t crc, uint32_t expected) {
                                            std::to_string(expected));
 }
 
-// Decodes an HTJ2K frame straight into slice k of a volume: each decoded row is checksummed
-// and converted while in cache (no decoded frame buffer, one pass over the pixels instead of
-// three). The running CRC covers exactly the bytes DecodeHtj2k's Image would hold
+// Decodes an HTJ2K frame straight into slice k of a volume: each band of decoded rows is
+// checksummed and converted while in cache (no decoded frame buffer: one pass over the pixels
+// instead of three). The running CRC covers exactly the bytes DecodeHtj2k's Image would hold
 // (DecodedRowSink's contract), so verification is unchanged; a mismatch is only known once the
 // slice is written, and then fails the call (the volume is discarded).
 class SliceDecodeSink final : public codec::DecodedRowSink {
@@ -118,9 +118,9 @@ class SliceDecodeSink final : public codec::DecodedRowSink {
     if (s.ok()) s = writer_.Begin(plan_, k_, desc, slope_, intercept_, volume_);
     return Record(std::move(s));
   }
-  Status Row(uint32_t row, ByteView bytes) override {
+  Status Rows(uint32_t first_row, ByteView bytes) override {
     if (compute_crc_) crc_ = Crc32(bytes, crc_);
-    return Record(writer_.WriteRow(row, bytes));
+    return Record(writer_.WriteRows(first_row, bytes));
   }
 
   // Whether a decode error came from this sink (then it is not a codestream problem).

@@ -96,9 +96,10 @@ struct RetrievedVolume {
 };
 
 // Plans the volume of series `series_index` from the metadata alone, then fetches and decodes
-// every frame straight into its slice. HTJ2K frames (unless sandboxed_decode) are decoded row by
-// row into the volume, with the checksum computed on the way: a mismatch is found only after
-// the slice is written, and fails the call with kDataLoss all the same (no volume is returned). Single-frame instances only (one slice per instance):
+// every frame straight into its slice. HTJ2K frames (unless sandboxed_decode) are decoded in
+// bands of rows into the volume, with the checksum computed on the way: a mismatch is found only
+// after the slice is written, and fails the call with kDataLoss all the same (no volume is
+// returned). Single-frame instances only (one slice per instance):
 // kUnimplemented for multi-frame instances (their per-frame geometry lives in functional
 // groups; DICOMize them instead). kInvalidArgument when an instance lacks the geometry
 // attributes; PlanVolume's errors for irregular stacks that `plan_options` does not tolerate.

@@ -262,20 +262,35 @@ class ImageTarget {
   size_t row_bytes_ = 0;
 };
 
-// DecodeRowsImpl target: each row goes through one row buffer to a DecodedRowSink.
+// DecodeRowsImpl target: rows are decoded into a band buffer of about kDecodedBandBytes, which
+// goes to a DecodedRowSink whenever it is full and after the last row.
 class SinkTarget {
  public:
   explicit SinkTarget(DecodedRowSink& sink) : sink_(sink) {}
   Status Begin(const ImageDesc& d) {
-    row_.resize(size_t{d.width} * d.components * d.bytes_per_sample);
+    height_ = d.height;
+    row_bytes_ = size_t{d.width} * d.components * d.bytes_per_sample;
+    band_rows_ =
+        static_cast<uint32_t>(std::clamp<size_t>(kDecodedBandBytes / row_bytes_, 1, d.height));
+    band_.resize(size_t{band_rows_} * row_bytes_);
     return sink_.Begin(d);
   }
-  std::byte* RowBuffer(uint32_t) { return row_.data(); }
-  Status RowDone(uint32_t row) { return sink_.Row(row, row_); }
+  std::byte* RowBuffer(uint32_t row) {
+    return band_.data() + size_t{row % band_rows_} * row_bytes_;
+  }
+  Status RowDone(uint32_t row) {
+    const uint32_t rows_in_band = row % band_rows_ + 1;
+    if (rows_in_band < band_rows_ && row + 1 < height_) return Status::Ok();
+    return sink_.Rows(row + 1 - rows_in_band,
+                      ByteView(band_).first(size_t{rows_in_band} * row_bytes_));
+  }
 
  private:
   DecodedRowSink& sink_;
-  Bytes row_;
+  uint32_t height_ = 0;
+  size_t row_bytes_ = 0;
+  uint32_t band_rows_ = 1;
+  Bytes band_;
 };
 
 Result<Image> DecodeImpl(ByteView bytes, int skip_levels) {

@@ -44,25 +44,31 @@ Result<Bytes> EncodeHtj2kLossless(const Image& image);
 // the mel_init assertion.
 Result<Image> DecodeHtj2k(ByteView codestream, int skip_levels = 0);
 
-// Receives a frame from DecodeHtj2kRows one row at a time, so that a caller can consume the
-// decoded samples (checksum, convert, place) while they are in cache, without a whole decoded
-// frame in memory. Called on the decoding thread; must not throw.
+// Receives a frame from DecodeHtj2kRows in bands of whole rows, so that a caller can consume
+// the decoded samples (checksum, convert, place) while they are in cache, without a whole
+// decoded frame in memory. Called on the decoding thread; must not throw.
 class DecodedRowSink {
  public:
   virtual ~DecodedRowSink() = default;
   // Called once, before any row, with the descriptor DecodeHtj2k's Image::desc would hold.
   virtual Status Begin(const ImageDesc& desc) = 0;
-  // Row `row` of the frame: called for rows 0..desc.height-1, once each, in order, with
-  // desc.width * desc.components * desc.bytes_per_sample bytes in the image.h layout: exactly
-  // bytes [row * n, (row + 1) * n) of DecodeHtj2k's Image::samples (same clamping, sign
-  // extension and byte order), so a running Crc32 over the rows equals Crc32 of that buffer.
-  // `bytes` is valid only during the call.
-  virtual Status Row(uint32_t row, ByteView bytes) = 0;
+  // Rows first_row .. first_row + n - 1 of the frame, n = bytes.size() / row_bytes >= 1, where
+  // row_bytes = desc.width * desc.components * desc.bytes_per_sample. The bands come in order
+  // and cover every row once; each holds about kDecodedBandBytes (at least one row). The bytes
+  // are in the image.h layout: exactly bytes [first_row * row_bytes, (first_row + n) *
+  // row_bytes) of DecodeHtj2k's Image::samples (same clamping, sign extension and byte order),
+  // so a running Crc32 over the bands equals Crc32 of that buffer. `bytes` is valid only during
+  // the call.
+  virtual Status Rows(uint32_t first_row, ByteView bytes) = 0;
 };
 
-// DecodeHtj2k, delivering the frame to `sink` row by row instead of as one Image. Returns the
+// Target size of the bands DecodeHtj2kRows delivers: small enough to stay in L1/L2, large
+// enough that per-call costs (a CRC-32 call has a fixed setup) vanish.
+inline constexpr size_t kDecodedBandBytes = size_t{16} << 10;
+
+// DecodeHtj2k, delivering the frame to `sink` in bands of rows instead of as one Image. Returns the
 // first non-OK status of the sink unchanged (decoding stops there), otherwise DecodeHtj2k's
-// errors. On an error some rows may already have been delivered: the sink must treat a partial
+// errors. On an error some bands may already have been delivered: the sink must treat a partial
 // frame as garbage. SAFETY as for DecodeHtj2k.
 Status DecodeHtj2kRows(ByteView codestream, DecodedRowSink& sink, int skip_levels = 0);
 

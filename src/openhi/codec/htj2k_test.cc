@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
 #include <random>
 #include <thread>
@@ -34,7 +35,7 @@ Bytes EncodeOrDie(const Image& image) {
   return encoded.ok() ? *std::move(encoded) : Bytes{};
 }
 
-// Collects what DecodeHtj2kRows delivers, checking the row contract on the way.
+// Collects what DecodeHtj2kRows delivers, checking the band contract on the way.
 class CollectingSink final : public DecodedRowSink {
  public:
   Status Begin(const ImageDesc& desc) override {
@@ -43,19 +44,25 @@ class CollectingSink final : public DecodedRowSink {
     row_bytes = size_t{desc.width} * desc.components * desc.bytes_per_sample;
     return Status::Ok();
   }
-  Status Row(uint32_t row, ByteView bytes) override {
-    EXPECT_EQ(row, next_row);
-    EXPECT_EQ(bytes.size(), row_bytes);
-    ++next_row;
+  Status Rows(uint32_t first_row, ByteView bytes) override {
+    EXPECT_EQ(first_row, next_row);
+    EXPECT_TRUE(row_bytes > 0 && bytes.size() % row_bytes == 0 && !bytes.empty());
+    EXPECT_TRUE(bytes.size() <= std::max(kDecodedBandBytes, row_bytes)) << bytes.size();
+    const auto rows = static_cast<uint32_t>(bytes.size() / std::max<size_t>(row_bytes, 1));
+    next_row += rows;
+    ++bands;
     image.samples.insert(image.samples.end(), bytes.begin(), bytes.end());
     crc = Crc32(bytes, crc);
-    if (fail_at_row && row == *fail_at_row) return DataLoss("sink gives up at row " + std::to_string(row));
+    if (fail_at_row && *fail_at_row >= first_row && *fail_at_row < first_row + rows) {
+      return DataLoss("sink gives up at row " + std::to_string(*fail_at_row));
+    }
     return Status::Ok();
   }
   Image image;
   size_t row_bytes = 0;
-  uint32_t next_row = 0;
+  uint32_t next_row = 0;  // the row after the last one delivered
   int begins = 0;
+  int bands = 0;
   uint32_t crc = 0;
   std::optional<uint32_t> fail_at_row;
 };
@@ -88,8 +95,8 @@ TEST_P(Htj2kRoundTrip, DecodesBitExactly) {
   EXPECT_TRUE(decoded->samples == image.samples);
 }
 
-// The row API delivers exactly DecodeHtj2k's buffer, row by row, in order; a running CRC over
-// the rows is the CRC of that buffer (what the connector verifies).
+// The row API delivers exactly DecodeHtj2k's buffer, in bands of rows, in order; a running CRC
+// over the bands is the CRC of that buffer (what the connector verifies).
 TEST_P(Htj2kRoundTrip, RowsAreExactlyTheDecodedBuffer) {
   const Image image = MakeImage(GetParam().desc);
   const Bytes encoded = EncodeOrDie(image);
@@ -290,17 +297,27 @@ TEST(Htj2k, RowsAtAReducedResolutionAreThatResolutionsBuffer) {
 
 TEST(Htj2k, ASinkErrorStopsRowDecodingAndComesBackUnchanged) {
   const Bytes cs = EncodeOrDie(MakeImage(Desc(64, 40, 1, 16, true)));
+  // 64 x 40 x 2 bytes: one band; 1000 x 100 x 2 bytes: about 8 rows a band, 13 bands.
+  CollectingSink one;
+  ASSERT_TRUE(DecodeHtj2kRows(cs, one).ok());
+  EXPECT_EQ(one.bands, 1);
+  const Bytes wide = EncodeOrDie(MakeImage(Desc(1000, 100, 1, 16, true)));
+  CollectingSink many;
+  ASSERT_TRUE(DecodeHtj2kRows(wide, many).ok());
+  EXPECT_EQ(many.bands, 13);
   CollectingSink sink;
-  sink.fail_at_row = 5;
-  const Status status = DecodeHtj2kRows(cs, sink);
+  sink.fail_at_row = 20;
+  const Status status = DecodeHtj2kRows(wide, sink);
   EXPECT_EQ(status.code(), StatusCode::kDataLoss);
-  EXPECT_EQ(status.message(), "sink gives up at row 5");
-  EXPECT_EQ(sink.next_row, 6u);
+  EXPECT_EQ(status.message(), "sink gives up at row 20");
+  EXPECT_EQ(sink.bands, 3);  // rows 16..23 were the last band
 
   struct RefusingSink final : DecodedRowSink {
-    Status Begin(const ImageDesc&) override { return Status(StatusCode::kUnimplemented, "no thanks"); }
-    Status Row(uint32_t, ByteView) override {
-      ADD_FAILURE() << "row after a refused Begin";
+    Status Begin(const ImageDesc&) override {
+      return Status(StatusCode::kUnimplemented, "no thanks");
+    }
+    Status Rows(uint32_t, ByteView) override {
+      ADD_FAILURE() << "rows after a refused Begin";
       return Status::Ok();
     }
   } refusing;

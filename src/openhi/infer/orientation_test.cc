@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -156,7 +157,7 @@ TEST(Orientation, RoundTripIsIdentity) {
       for (int64_t b = 0; b < oriented.shape[1]; ++b)
         for (int64_t c = 0; c < oriented.shape[2]; ++c)
           back_oriented.At(a, b, c) = ras_view.At(a, b, c);
-    EXPECT_EQ(back, v.voxels);
+    EXPECT_TRUE(std::equal(back.begin(), back.end(), v.voxels.begin(), v.voxels.end()));
     // And the RAS array's own orientation is already RAS.
     const Mat4 oa = r.OrientedAffine(RasAffineFromGeometry(v.geometry), ArrayShape(v.geometry));
     auto again = ReorientToRas(oa);

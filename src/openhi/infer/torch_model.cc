@@ -7,19 +7,29 @@
 #include <system_error>
 #include <utility>
 
+#include "openhi/core/logging.h"
+
 namespace openhi::infer {
 
 struct TorchModel::Impl {
   torch::jit::script::Module module;
 };
 
-TorchModel::TorchModel(std::unique_ptr<Impl> impl, std::filesystem::path path)
-    : impl_(std::move(impl)), path_(std::move(path)) {}
+TorchModel::TorchModel(std::unique_ptr<Impl> impl, std::filesystem::path path,
+                       TorchModelOptions options)
+    : impl_(std::move(impl)), path_(std::move(path)), options_(options) {}
 TorchModel::TorchModel(TorchModel&&) noexcept = default;
 TorchModel& TorchModel::operator=(TorchModel&&) noexcept = default;
 TorchModel::~TorchModel() = default;
 
+TorchModelOptions TorchModel::DefaultOptions() { return TorchModelOptions{}; }
+
 Result<TorchModel> TorchModel::Load(const std::filesystem::path& path) {
+  return Load(path, DefaultOptions());
+}
+
+Result<TorchModel> TorchModel::Load(const std::filesystem::path& path,
+                                    const TorchModelOptions& options) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
     return NotFound("TorchScript model not found: " + path.string());
@@ -34,7 +44,21 @@ Result<TorchModel> TorchModel::Load(const std::filesystem::path& path) {
   } catch (const std::exception& e) {
     return InvalidArgument("not a TorchScript model: " + path.string() + ": " + e.what());
   }
-  return TorchModel(std::move(impl), path);
+  TorchModelOptions applied = options;
+  if (options.freeze) {
+    try {
+      torch::jit::script::Module frozen = torch::jit::freeze(impl->module);
+      impl->module = torch::jit::optimize_for_inference(frozen);
+    } catch (const c10::Error& e) {
+      applied.freeze = false;
+      LogWarn("torch_model_not_frozen path=" + path.string() +
+              " reason=" + e.what_without_backtrace());
+    } catch (const std::exception& e) {
+      applied.freeze = false;
+      LogWarn("torch_model_not_frozen path=" + path.string() + " reason=" + e.what());
+    }
+  }
+  return TorchModel(std::move(impl), path, applied);
 }
 
 Result<FloatTensor> TorchModel::Forward(const FloatTensor& input) const {
@@ -47,6 +71,9 @@ Result<FloatTensor> TorchModel::Forward(const FloatTensor& input) const {
     // from_blob does not copy; the module only reads its input.
     torch::Tensor x = torch::from_blob(const_cast<float*>(input.data.data()), input.shape,
                                        torch::TensorOptions().dtype(torch::kFloat32));
+    if (options_.channels_last && x.dim() == 5) {
+      x = x.contiguous(at::MemoryFormat::ChannelsLast3d);
+    }
     std::vector<torch::jit::IValue> args{x};
     torch::jit::IValue out = impl_->module.forward(args);
     if (out.isTuple()) {

@@ -12,12 +12,31 @@
 
 namespace openhi::infer {
 
+// How a loaded module is prepared for inference. Every setting keeps the model's outputs
+// within float tolerance of the module as saved (bench/README.md "bench/app" lists what each
+// one gains on the spleen UNet).
+struct TorchModelOptions {
+  // torch::jit::freeze (parameters and attributes become constants; batch norm that follows
+  // a convolution is folded into its weights) followed by torch::jit::optimize_for_inference
+  // (oneDNN-friendly rewrites). A module that cannot be frozen (e.g. one whose forward
+  // mutates its attributes) is used as it is, with a warning in the log.
+  bool freeze = false;
+  // Feeds 5-D inputs in channels-last order (NDHWC, at::MemoryFormat::ChannelsLast3d), the
+  // layout oneDNN's 3-D convolutions prefer. Outputs are returned in C order either way.
+  bool channels_last = false;
+};
+
 class TorchModel {
  public:
   // Loads a TorchScript archive (torch.jit.save / torch::jit::Module::save) onto the CPU and
-  // switches it to eval mode. NotFound when `path` does not exist or is not a regular file;
-  // InvalidArgument when it is not a readable TorchScript archive.
+  // switches it to eval mode, then applies `options`. NotFound when `path` does not exist or
+  // is not a regular file; InvalidArgument when it is not a readable TorchScript archive.
+  static Result<TorchModel> Load(const std::filesystem::path& path,
+                                 const TorchModelOptions& options);
+  // Load with the default options: the fastest configuration that keeps outputs within float
+  // tolerance (DefaultOptions()).
   static Result<TorchModel> Load(const std::filesystem::path& path);
+  static TorchModelOptions DefaultOptions();
 
   TorchModel(TorchModel&&) noexcept;
   TorchModel& operator=(TorchModel&&) noexcept;
@@ -34,12 +53,15 @@ class TorchModel {
   static int NumThreads();
 
   const std::filesystem::path& path() const { return path_; }
+  // The options in effect (freeze is false when freezing was asked for but failed).
+  const TorchModelOptions& options() const { return options_; }
 
  private:
   struct Impl;
-  explicit TorchModel(std::unique_ptr<Impl> impl, std::filesystem::path path);
+  TorchModel(std::unique_ptr<Impl> impl, std::filesystem::path path, TorchModelOptions options);
   std::unique_ptr<Impl> impl_;
   std::filesystem::path path_;
+  TorchModelOptions options_;
 };
 
 }  // namespace openhi::infer

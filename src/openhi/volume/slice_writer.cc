@@ -100,19 +100,21 @@ Status SliceRowWriter::Begin(const VolumePlan& plan, size_t k, const codec::Imag
   return Status::Ok();
 }
 
-Status SliceRowWriter::WriteRow(uint32_t row, ByteView bytes) const {
+Status SliceRowWriter::WriteRows(uint32_t first_row, ByteView bytes) const {
   if (slice_ == nullptr) return InvalidArgument("SliceRowWriter: Begin has not succeeded");
-  if (row >= desc_.height) {
-    return InvalidArgument("SliceRowWriter: row " + std::to_string(row) + " outside the frame (" +
+  const size_t row_bytes = size_t{desc_.width} * desc_.bytes_per_sample;
+  const size_t rows = bytes.size() / row_bytes;
+  if (rows == 0 || bytes.size() % row_bytes != 0) {
+    return InvalidArgument("SliceRowWriter: " + std::to_string(bytes.size()) +
+                           " bytes are not whole rows of " + std::to_string(row_bytes));
+  }
+  if (first_row >= desc_.height || rows > desc_.height - first_row) {
+    return InvalidArgument("SliceRowWriter: rows " + std::to_string(first_row) + ".." +
+                           std::to_string(first_row + rows - 1) + " outside the frame (" +
                            std::to_string(desc_.height) + " rows)");
   }
-  if (bytes.size() != size_t{desc_.width} * desc_.bytes_per_sample) {
-    return InvalidArgument("SliceRowWriter: row holds " + std::to_string(bytes.size()) +
-                           " bytes, expected " +
-                           std::to_string(size_t{desc_.width} * desc_.bytes_per_sample));
-  }
-  Convert(desc_, bytes.data(), desc_.width, slope_, intercept_,
-          slice_ + size_t{row} * desc_.width);
+  Convert(desc_, bytes.data(), rows * desc_.width, slope_, intercept_,
+          slice_ + size_t{first_row} * desc_.width);
   return Status::Ok();
 }
 

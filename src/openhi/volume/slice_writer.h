@@ -32,12 +32,12 @@ Volume AllocateVolume(const VolumePlan& plan);
 Status WriteSlice(const VolumePlan& plan, size_t k, const codec::Image& frame, double slope,
                   double intercept, Volume* volume);
 
-// WriteSlice for a frame that arrives row by row (codec::DecodeHtj2kRows), so the decoded rows
-// are converted while in cache and no whole decoded frame is kept. Same conversion, result and
-// errors as WriteSlice:
+// WriteSlice for a frame that arrives in bands of rows (codec::DecodeHtj2kRows), so the decoded
+// rows are converted while in cache and no whole decoded frame is kept. Same conversion, result
+// and errors as WriteSlice:
 //   SliceRowWriter w;
 //   OPENHI_RETURN_IF_ERROR(w.Begin(plan, k, desc, slope, intercept, &volume));
-//   for each row j in 0..desc.height-1: OPENHI_RETURN_IF_ERROR(w.WriteRow(j, bytes_of_row_j));
+//   for each band: OPENHI_RETURN_IF_ERROR(w.WriteRows(first_row, bytes_of_those_rows));
 // Rows that are never written stay UNINITIALISED: a caller that stops early must discard the
 // volume. Thread safety: as WriteSlice (one writer per slice; distinct slices concurrently).
 class SliceRowWriter {
@@ -46,10 +46,11 @@ class SliceRowWriter {
   // WriteSlice (kInvalidArgument).
   Status Begin(const VolumePlan& plan, size_t k, const codec::ImageDesc& desc, double slope,
                double intercept, Volume* volume);
-  // Converts row `row` (desc.width samples in the codec/image.h layout) into voxel row j = row
-  // of the slice. kInvalidArgument when Begin has not succeeded, row >= desc.height or `bytes`
-  // is not desc.width * desc.bytes_per_sample long.
-  Status WriteRow(uint32_t row, ByteView bytes) const;
+  // Converts whole rows first_row, first_row + 1, ... (desc.width samples each, codec/image.h
+  // layout, `bytes` holding n >= 1 rows back to back) into voxel rows j = first_row ... of the
+  // slice. kInvalidArgument when Begin has not succeeded, `bytes` is not a positive whole
+  // number of rows, or the rows run past desc.height.
+  Status WriteRows(uint32_t first_row, ByteView bytes) const;
 
  private:
   codec::ImageDesc desc_;

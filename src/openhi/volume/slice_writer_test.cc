@@ -156,8 +156,12 @@ TEST(SliceRowWriter, WritesWhatWriteSliceWrites) {
     const size_t row_bytes = size_t{f.desc.width} * f.desc.bytes_per_sample;
     // Rows in reverse order: each lands on its own voxel row.
     for (uint32_t j = f.desc.height; j-- > 0;) {
-      ASSERT_TRUE(writer.WriteRow(j, ByteView(f.samples).subspan(j * row_bytes, row_bytes)).ok());
+      ASSERT_TRUE(writer.WriteRows(j, ByteView(f.samples).subspan(j * row_bytes, row_bytes)).ok());
     }
+    EXPECT_EQ(SliceOf(rows, k), SliceOf(whole, k)) << "slice " << k;
+    // All rows in one band.
+    std::fill_n(rows.voxels.data() + k * 6, 6, 0.0f);
+    ASSERT_TRUE(writer.WriteRows(0, f.samples).ok());
     EXPECT_EQ(SliceOf(rows, k), SliceOf(whole, k)) << "slice " << k;
   }
 }
@@ -168,7 +172,7 @@ TEST(SliceRowWriter, RejectsWhatWriteSliceRejectsAndBadRows) {
   const codec::Image f = Frame<int16_t>({1, 2, 3, 4, 5, 6}, 16, true);
   SliceRowWriter writer;
   const ByteView row0 = ByteView(f.samples).first(6);
-  EXPECT_EQ(writer.WriteRow(0, row0).code(), StatusCode::kInvalidArgument);  // no Begin
+  EXPECT_EQ(writer.WriteRows(0, row0).code(), StatusCode::kInvalidArgument);  // no Begin
   EXPECT_EQ(writer.Begin(plan, 2, f.desc, 1, 0, &v).code(), StatusCode::kInvalidArgument);
   codec::ImageDesc rgb = f.desc;
   rgb.components = 3;
@@ -177,12 +181,16 @@ TEST(SliceRowWriter, RejectsWhatWriteSliceRejectsAndBadRows) {
   wide.width = 4;
   EXPECT_EQ(writer.Begin(plan, 0, wide, 1, 0, &v).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(writer.Begin(plan, 0, f.desc, NAN, 0, &v).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(writer.WriteRow(0, row0).code(), StatusCode::kInvalidArgument);  // failed Begin
+  EXPECT_EQ(writer.WriteRows(0, row0).code(), StatusCode::kInvalidArgument);  // failed Begin
   ASSERT_TRUE(writer.Begin(plan, 0, f.desc, 1, 0, &v).ok());
-  EXPECT_TRUE(writer.WriteRow(0, row0).ok());
-  EXPECT_EQ(writer.WriteRow(2, row0).code(), StatusCode::kInvalidArgument);  // row outside
-  EXPECT_EQ(writer.WriteRow(1, ByteView(f.samples).first(4)).code(),
-            StatusCode::kInvalidArgument);  // short row
+  EXPECT_TRUE(writer.WriteRows(0, row0).ok());
+  EXPECT_TRUE(writer.WriteRows(0, f.samples).ok());
+  EXPECT_EQ(writer.WriteRows(2, row0).code(), StatusCode::kInvalidArgument);       // past the end
+  EXPECT_EQ(writer.WriteRows(1, f.samples).code(), StatusCode::kInvalidArgument);  // runs past
+  EXPECT_EQ(writer.WriteRows(1, ByteView(f.samples).first(4)).code(),
+            StatusCode::kInvalidArgument);  // part of a row
+  EXPECT_EQ(writer.WriteRows(0, ByteView(f.samples).first(0)).code(),
+            StatusCode::kInvalidArgument);  // no rows
 }
 
 }  // namespace

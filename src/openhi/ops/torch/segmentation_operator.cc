@@ -61,7 +61,8 @@ Status TorchSegmentationOperator::Compute(app::InputContext& in, app::OutputCont
                           in.Receive<SeriesVolume>("image"));
   infer::SpleenPipelineOptions options;
   OPENHI_ASSIGN_OR_RETURN(options.pixdim, ParseTriple(*pixdim_, "pixdim", false));
-  OPENHI_ASSIGN_OR_RETURN(std::array<double, 3> roi, ParseTriple(*roi_, "roi", true));
+  std::array<double, 3> roi{};  // (a type with a comma cannot be declared inside the macro)
+  OPENHI_ASSIGN_OR_RETURN(roi, ParseTriple(*roi_, "roi", true));
   for (int a = 0; a < 3; ++a) options.roi[a] = static_cast<int>(roi[a]);
   if (!(*a_min_ < *a_max_)) return InvalidArgument("parameters 'a_min' < 'a_max' required");
   options.a_min = static_cast<float>(*a_min_);
