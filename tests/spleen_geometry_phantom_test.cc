@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,7 @@ struct PhantomCase {
   std::function<void(synth::SynthOptions&)> acquisition;
   bool through_store = true;
 };
+void PrintTo(const PhantomCase& c, std::ostream* os) { *os << c.name; }
 
 std::vector<PhantomCase> Cases() {
   return {

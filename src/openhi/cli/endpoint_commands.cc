@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <thread>
 
+#include "openhi/app/package.h"
 #include "openhi/cli/cli_output.h"
+#include "openhi/core/file_util.h"
 #include "openhi/core/logging.h"
 #include "openhi/hosting/async_worker.h"
 #include "openhi/hosting/echo_runner.h"
@@ -17,16 +19,83 @@
 #include "openhi/hosting/sqlite_job_queue.h"
 #include "openhi/http/server.h"
 #include "openhi/objstore/s3_store.h"
+#include "openhi/runner/run_app.h"
 
 namespace openhi::cli {
 namespace fs = std::filesystem;
+
+namespace {
+
+// The app-package runner (runner/run_app.h) behind hosting's ModelRunner interface.
+// Load: InspectPackage of the unpacked folder (the LoadedModel keeps its description; the size
+// estimate is the package's file bytes). Invoke: one app run per image set; the reference
+// {"datastoreId","imageSetId"} is written as work_dir/input/inputImageSets.json (what the
+// AHIDataLoaderOperator reads from the input path, as in the AWS blog), the app writes into
+// scratch_dir (one sub-folder per image set when the request names several). The AHI endpoint
+// comes from --store-endpoint through AWS_ENDPOINT_URL_MEDICAL_IMAGING.
+// Limits: RunAppPackage has no cancellation hook, so InvocationTimeoutSeconds is enforced only
+// when the run returns; each run reloads app.json and the TorchScript model.
+class AppPackageRunner : public hosting::ModelRunner {
+ public:
+  explicit AppPackageRunner(size_t threads) : threads_(threads) {}
+
+  Result<std::shared_ptr<const hosting::LoadedModel>> Load(const fs::path& dir) override {
+    OPENHI_ASSIGN_OR_RETURN(app::PackageInfo info, app::InspectPackage(dir));
+    auto model = std::make_shared<Model>();
+    model->info = std::move(info);
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_regular_file(ec)) model->bytes += it->file_size(ec);
+    }
+    return std::shared_ptr<const hosting::LoadedModel>(std::move(model));
+  }
+
+  Result<hosting::InvocationResult> Invoke(const hosting::LoadedModel& loaded,
+                                           const hosting::InvocationInput& in) override {
+    const auto& model = dynamic_cast<const Model&>(loaded);
+    nlohmann::json runs = nlohmann::json::array();
+    for (size_t i = 0; i < in.inputs.size(); ++i) {
+      if (in.cancel->cancelled()) return Status(StatusCode::kDeadlineExceeded, "cancelled");
+      const hosting::ImageSetRef& ref = in.inputs[i];
+      const fs::path input = in.work_dir / ("input" + std::to_string(i));
+      nlohmann::json reference{{"datastoreId", ref.datastore_id}, {"imageSetId", ref.image_set_id}};
+      OPENHI_RETURN_IF_ERROR(WriteFileAtomic(input / "inputImageSets.json",
+                                             AsBytes(reference.dump()), Durability::kNone));
+      app::AppPaths paths;
+      paths.input = input;
+      paths.output = in.inputs.size() == 1 ? in.scratch_dir : in.scratch_dir / ref.image_set_id;
+      paths.model.clear();  // the package's own models
+      paths.workdir = in.work_dir / ("work" + std::to_string(i));
+      OPENHI_ASSIGN_OR_RETURN(runner::RunSummary summary,
+                              runner::RunAppPackage(model.info.root, paths, threads_));
+      runs.push_back(runner::RunSummaryToJson(summary));
+    }
+    hosting::InvocationResult result;
+    result.summary = {{"app", model.info.name}, {"version", model.info.version},
+                      {"imageSets", in.inputs.size()}, {"runs", std::move(runs)}};
+    return result;
+  }
+
+ private:
+  struct Model : hosting::LoadedModel {
+    app::PackageInfo info;
+    uint64_t bytes = 0;
+    uint64_t size_bytes() const override { return bytes; }
+  };
+  const size_t threads_;
+};
+
+}  // namespace
 
 Result<std::unique_ptr<hosting::ModelRunner>> MakeModelRunner(std::string_view kind,
                                                               const RunnerConfig& config) {
   if (kind == "echo") return std::unique_ptr<hosting::ModelRunner>(new hosting::EchoRunner());
   if (kind == "app") {
-    return Unimplemented(
-        "the app-package runner is not linked into this build yet; use --runner echo");
+    if (!config.store_endpoint.empty()) {
+      ::setenv("AWS_ENDPOINT_URL_MEDICAL_IMAGING", config.store_endpoint.c_str(), 1);
+    }
+    return std::unique_ptr<hosting::ModelRunner>(new AppPackageRunner(config.threads));
   }
   return InvalidArgument("unknown --runner " + std::string(kind) + " (app or echo)");
 }

@@ -20,8 +20,9 @@ struct RunnerConfig {
 
 // THE runner factory: the one place that decides which ModelRunner `openhi endpoint` hosts.
 //   "echo": hosting::EchoRunner (tests, benchmarks).
-//   "app":  the app-package runner (app/package.h, RunAppPackage): to be plugged in here.
-// kInvalidArgument for an unknown kind; kUnimplemented while "app" is not linked.
+//   "app":  the app-package runner (runner/run_app.h, RunAppPackage), the default.
+// kInvalidArgument for an unknown kind. "app" sets AWS_ENDPOINT_URL_MEDICAL_IMAGING from
+// config.store_endpoint (process-wide) when given.
 Result<std::unique_ptr<hosting::ModelRunner>> MakeModelRunner(std::string_view kind,
                                                               const RunnerConfig& config);
 

@@ -131,13 +131,15 @@ InvocationOutcome InvocationEngine::RunWithSlot(const InvocationRequest& request
   input.inference_id = request.inference_id;
   ScratchFolder scratch{options_.scratch_root / NewId()};
   std::error_code ec;
-  fs::create_directories(scratch.path, ec);
+  fs::create_directories(scratch.path / "out", ec);
+  if (!ec) fs::create_directories(scratch.path / "work", ec);
   if (ec) {
     return Fail(Kind::kInternal, 500,
                 Internal("cannot create scratch folder " + scratch.path.string() + ": " +
                          ec.message()));
   }
-  input.scratch_dir = scratch.path;
+  input.scratch_dir = scratch.path / "out";
+  input.work_dir = scratch.path / "work";
   CancelToken cancel(deadline);
   input.cancel = &cancel;
 
@@ -158,7 +160,7 @@ InvocationOutcome InvocationEngine::RunWithSlot(const InvocationRequest& request
   if (!result.ok()) return Fail(Kind::kModel, ContainerStatusFor(result.status()), result.status());
 
   objstore::Location& location = request.output ? *request.output : *options_.output;
-  auto outputs = UploadFolder(scratch.path, location, request.output_key_prefix);
+  auto outputs = UploadFolder(scratch.path / "out", location, request.output_key_prefix);
   if (!outputs.ok()) {
     return Fail(Kind::kInternal, 500, outputs.status().WithContext("uploading the results"));
   }

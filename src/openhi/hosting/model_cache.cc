@@ -120,7 +120,7 @@ LoadResult ModelCache::LoadFromSource(const fs::path& source) {
     holder->dir = options_.unpack_dir / NewId();
     fs::create_directories(options_.unpack_dir, ec);
     OPENHI_RETURN_IF_ERROR(
-        UnpackModelPackage(source, holder->dir, options_.unpack_limits).status());
+        app::UnpackPackage(source, holder->dir, options_.unpack_limits).status());
     dir = holder->dir;
   }
   LoadResult loaded = Internal("unset");

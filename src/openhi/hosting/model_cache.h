@@ -4,7 +4,8 @@
 // Two ways in, one namespace:
 //   * Acquire(target): the runtime path. `target` is the TargetModel, a path relative to the
 //     model folder naming a `*.tar.gz` package (or "" for the model folder itself in single-model
-//     mode, where it holds app.json directly). The package is unpacked (package_unpack.h) and
+//     mode, where it holds app.json directly). The package is unpacked safely
+//     (app::UnpackPackage: no links, no path escapes, entry and size caps) and
 //     loaded on first use; least-recently-used models are evicted to fit the budget. A package
 //     replaced on disk (size or mtime changed) is reloaded; one dropped in is found on first use.
 //   * Load/Get/List/Unload(name): the multi-model container API (/models, spec §5.2). Load never
@@ -25,8 +26,8 @@
 #include <string>
 #include <vector>
 
+#include "openhi/app/package.h"
 #include "openhi/hosting/model_runner.h"
-#include "openhi/hosting/package_unpack.h"
 
 namespace openhi::hosting {
 
@@ -34,7 +35,7 @@ struct ModelCacheOptions {
   std::filesystem::path model_dir;   // the packages (--model-dir)
   std::filesystem::path unpack_dir;  // private scratch for unpacked packages (created)
   uint64_t budget_bytes = 8ull << 30;
-  UnpackLimits unpack_limits;
+  app::PackageLimits unpack_limits;  // caps for untrusted packages (app/package.h)
 };
 
 struct ModelInfo {

@@ -148,6 +148,20 @@ TEST(ModelCache, BadPackagesFailToLoad) {
   EXPECT_EQ(f.cache->stats().load_failures, 2u);
 }
 
+TEST(ModelCache, HostilePackagesAreRefusedAndLeaveNothingBehind) {
+  CacheFixture f;
+  using testing::TarEntry;
+  testing::WriteTarGz(f.t.path / "models" / "escape.tar.gz",
+                      {{"app.json", "{}"}, {"../../escaped", "x"}});
+  testing::WriteTarGz(f.t.path / "models" / "link.tar.gz",
+                      {{"app.json", "{}"}, {"l", "", TarEntry::Type::kSymlink, "/etc/passwd"}});
+  EXPECT_EQ(f.cache->Acquire("escape.tar.gz").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(f.cache->Acquire("link.tar.gz").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(fs::exists(f.t.path / "escaped"));
+  EXPECT_FALSE(fs::exists(f.t.path / "unpacked" / "escaped"));
+  EXPECT_EQ(f.runner.loads, 0);
+}
+
 TEST(ModelCache, ContainerApiStatusCodes) {
   CacheFixture f(/*budget=*/1500);
   f.Package("a.tar.gz", 1000);

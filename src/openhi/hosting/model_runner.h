@@ -70,6 +70,9 @@ struct InvocationInput {
   // A fresh, empty, private folder: the runner writes its result files here (e.g. seg.dcm,
   // spleen.stl). Hosting uploads every regular file in it, then deletes it.
   std::filesystem::path scratch_dir;
+  // A second fresh, private folder for anything that is not a result (inputs the runner writes
+  // for an app, temporary files); never uploaded, deleted afterwards.
+  std::filesystem::path work_dir;
   const CancelToken* cancel = nullptr;  // never null when hosting calls Invoke
 };
 

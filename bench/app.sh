@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# bench/app (issue #5): the spleen app end to end on the shared LIDC 2 mm CT (138 x 512 x 512)
+# with the bundle-architecture UNet (tools/make_test_models.py, seed 0) and 2 threads, per stage
+# (time and peak RSS) against its compute bound (pure libtorch forward passes over the same
+# number of windows, batch 4) measured in the same process; then the per-window cost of the
+# TorchModel preparations and of thread / allocator settings, each with its output difference
+# from the plain module. See bench/README.md "bench/app".
+#
+#   bash bench/app.sh [forward-batches=3]
+#
+# Environment: BUILD (build folder, default build), THREADS (default 2), SERIES (DICOM folder).
+# Needs the targets bench_app (and what it links); Debian's /usr/bin/python3 with python3-torch.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+THREADS=${THREADS:-2}
+SERIES=${SERIES:-$ROOT/../shared/data/dicom/ct_chest_upper_abdomen_lidc0314_2mm}
+BATCHES=${1:-3}
+BENCH=$BUILD/bench_app
+[[ -x $BENCH ]] || { echo "build $BENCH first (ninja -C $BUILD bench_app)" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/openhi-bench-app.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/models"
+/usr/bin/python3 "$ROOT/tools/make_test_models.py" --seed 0 --output "$work/models/model.ts"
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "BLAS: libblas.so.3 -> $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)"
+echo "uptime: $(uptime)"
+
+echo
+echo "== end to end (apps/spleen_seg, folder input, $THREADS threads) =="
+"$BENCH" --package "$ROOT/apps/spleen_seg" --input "$SERIES" --model "$work/models" \
+  --threads "$THREADS" --output "$work/out" 2> "$work/app.log" || { cat "$work/app.log"; exit 1; }
+
+echo
+echo "== compute bound: TorchModel preparations (per window, batch 4, $THREADS threads) =="
+"$BENCH" --forward "$work/models/model.ts" --threads "$THREADS" --batches "$BATCHES" \
+  --variants plain,freeze,channels_last,freeze+channels_last
+
+echo
+echo "== compute bound: thread and allocator settings (default preparation) =="
+for setting in "OMP_NUM_THREADS=$THREADS" "OPENBLAS_NUM_THREADS=1" \
+               "OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=1" ; do
+  echo "-- $setting"
+  env $setting "$BENCH" --forward "$work/models/model.ts" --threads "$THREADS" \
+    --batches "$BATCHES" --variants plain | grep "per window"
+done
+JEMALLOC=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+if [[ -e $JEMALLOC ]]; then
+  echo "-- LD_PRELOAD=$JEMALLOC"
+  LD_PRELOAD=$JEMALLOC "$BENCH" --forward "$work/models/model.ts" --threads "$THREADS" \
+    --batches "$BATCHES" --variants plain | grep "per window"
+else
+  echo "-- jemalloc: libjemalloc2 not installed, skipped"
+fi
+echo
+echo "uptime: $(uptime)"
