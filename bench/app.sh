@@ -36,7 +36,7 @@ echo "== end to end (apps/spleen_seg, folder input, $THREADS threads) =="
 echo
 echo "== compute bound: TorchModel preparations (per window, batch 4, $THREADS threads) =="
 "$BENCH" --forward "$work/models/model.ts" --threads "$THREADS" --batches "$BATCHES" \
-  --variants plain,freeze,channels_last,freeze+channels_last
+  --variants plain,freeze,freeze+ofi,channels_last,freeze+channels_last
 
 echo
 echo "== compute bound: thread and allocator settings (default preparation) =="

@@ -11,7 +11,8 @@
 // app ran, in batches of 4 (the last one partial, as the sliding window does). Prints a table,
 // the reference figures of the issue and the ratios (end to end / compute bound, peak RSS).
 //
-// Forward mode compares TorchModel preparations (TorchModelOptions) on one random
+// Forward mode compares TorchModel preparations (TorchModelOptions: "freeze", "ofi" =
+// freeze + optimize_for_inference, "channels_last", combined with '+') on one random
 // {4, 1, 96, 96, 96} batch: per-window milliseconds (best of --batches after a warm-up) and the
 // largest absolute difference of each variant's output from the plain module's.
 //
@@ -154,7 +155,7 @@ int Usage(const char* argv0) {
                "usage: %s --package APP_DIR_OR_TGZ --input DICOM_DIR --model MODEL_DIR "
                "[--threads N] [--output DIR]\n"
                "       %s --forward MODEL.ts [--threads N] [--batches N] "
-               "[--variants plain,freeze,channels_last,freeze+channels_last]\n",
+               "[--variants plain,freeze,freeze+ofi,channels_last,freeze+channels_last]\n",
                argv0, argv0);
   return 2;
 }
@@ -242,7 +243,7 @@ int RunForward(const std::map<std::string, std::string>& args, int threads) {
   const int batches = args.count("--batches") ? std::atoi(args.at("--batches").c_str()) : 3;
   std::string variants = args.count("--variants")
                              ? args.at("--variants")
-                             : "plain,freeze,channels_last,freeze+channels_last";
+                             : "plain,freeze,freeze+ofi,channels_last,freeze+channels_last";
   std::printf("load average before: %s\n", LoadAverage().c_str());
   infer::TorchModel::SetNumThreads(threads);
   const infer::FloatTensor input = RandomBatch(4, 7);
@@ -252,6 +253,7 @@ int RunForward(const std::map<std::string, std::string>& args, int threads) {
   while (std::getline(list, variant, ',')) {
     infer::TorchModelOptions options;
     options.freeze = variant.find("freeze") != std::string::npos;
+    options.optimize_for_inference = variant.find("ofi") != std::string::npos;
     options.channels_last = variant.find("channels_last") != std::string::npos;
     auto model = infer::TorchModel::Load(model_file, options);
     if (!model.ok()) {

@@ -64,8 +64,9 @@ class AwsCli(unittest.TestCase):
         location = os.path.join(self.dir, "async.json")
         with open(location, "w") as f:
             f.write(h.ASYNC_INPUT)
+        # A plain absolute path: the CLI would read a file:// parameter's content instead.
         p = self.aws("invoke-endpoint-async", "--endpoint-name", "spleen",
-                     "--input-location", "file://" + location, "--content-type", "application/json")
+                     "--input-location", location, "--content-type", "application/json")
         self.assertEqual(p.returncode, 0, p.stderr)
         reply = json.loads(p.stdout)
         result = h.wait_for(lambda: h.read_file_uri(reply["OutputLocation"]), what="output")

@@ -24,7 +24,8 @@ class Faults(unittest.TestCase):
             self.ep.stop()
 
     def start(self, workers, *extra):
-        self.ep = h.Endpoint(workers=workers, extra_args=["--lease-seconds", "1.5"] + list(extra))
+        self.ep = h.Endpoint(workers=workers, extra_args=[
+            "--lease-seconds", "1.5", "--default-model", "model.tar.gz"] + list(extra))
         self.ep.package("model.tar.gz")
         self.ep.package("throws.tar.gz", {"throw_invoke": "model exploded"})
         self.sm = self.ep.client()

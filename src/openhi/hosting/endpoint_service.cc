@@ -117,6 +117,8 @@ Result<int64_t> IntHeader(const http::Request& req, std::string_view name, int64
 
 std::string NewInferenceId() {
   std::string h = NewId();
+  h[12] = '4';                                          // RFC 4122 version 4 (random)
+  h[16] = "89ab"[std::stoi(h.substr(16, 1), nullptr, 16) & 3];  // variant 10xx
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
          "-" + h.substr(20);
 }

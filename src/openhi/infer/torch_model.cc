@@ -45,16 +45,18 @@ Result<TorchModel> TorchModel::Load(const std::filesystem::path& path,
     return InvalidArgument("not a TorchScript model: " + path.string() + ": " + e.what());
   }
   TorchModelOptions applied = options;
+  applied.optimize_for_inference = options.freeze && options.optimize_for_inference;
   if (options.freeze) {
     try {
       torch::jit::script::Module frozen = torch::jit::freeze(impl->module);
-      impl->module = torch::jit::optimize_for_inference(frozen);
+      if (options.optimize_for_inference) frozen = torch::jit::optimize_for_inference(frozen);
+      impl->module = std::move(frozen);
     } catch (const c10::Error& e) {
-      applied.freeze = false;
+      applied.freeze = applied.optimize_for_inference = false;
       LogWarn("torch_model_not_frozen path=" + path.string() +
               " reason=" + e.what_without_backtrace());
     } catch (const std::exception& e) {
-      applied.freeze = false;
+      applied.freeze = applied.optimize_for_inference = false;
       LogWarn("torch_model_not_frozen path=" + path.string() + " reason=" + e.what());
     }
   }

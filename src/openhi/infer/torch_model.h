@@ -16,11 +16,16 @@ namespace openhi::infer {
 // within float tolerance of the module as saved (bench/README.md "bench/app" lists what each
 // one gains on the spleen UNet).
 struct TorchModelOptions {
-  // torch::jit::freeze (parameters and attributes become constants; batch norm that follows
-  // a convolution is folded into its weights) followed by torch::jit::optimize_for_inference
-  // (oneDNN-friendly rewrites). A module that cannot be frozen (e.g. one whose forward
+  // torch::jit::freeze: parameters and attributes become constants and the frozen-graph
+  // optimisations run (batch norm that follows a convolution is folded into its weights, as
+  // are constant adds and multiplies). A module that cannot be frozen (e.g. one whose forward
   // mutates its attributes) is used as it is, with a warning in the log.
   bool freeze = false;
+  // After freezing, torch::jit::optimize_for_inference (convolutions on prepacked oneDNN
+  // tensors). Ignored without `freeze`. Off by default: with libtorch 1.13 every PReLU of the
+  // spleen UNet then runs on oneDNN-layout tensors through a slow fallback, and the
+  // conversions to and from that layout cost more than the prepacking saves.
+  bool optimize_for_inference = false;
   // Feeds 5-D inputs in channels-last order (NDHWC, at::MemoryFormat::ChannelsLast3d), the
   // layout oneDNN's 3-D convolutions prefer. Outputs are returned in C order either way.
   bool channels_last = false;
@@ -53,7 +58,8 @@ class TorchModel {
   static int NumThreads();
 
   const std::filesystem::path& path() const { return path_; }
-  // The options in effect (freeze is false when freezing was asked for but failed).
+  // The options in effect (freeze and optimize_for_inference are false when freezing was
+  // asked for but failed).
   const TorchModelOptions& options() const { return options_; }
 
  private:

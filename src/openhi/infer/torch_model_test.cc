@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <filesystem>
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "openhi/infer/analytic_models.h"
@@ -117,6 +119,52 @@ TEST(TorchModel, SlidingWindowWithPointwiseModelEqualsWholeVolumeForward) {
   for (size_t i = 0; i < expected->data.size(); ++i) {
     ASSERT_NEAR(stitched->data[i], expected->data[i], 1e-4 + 1e-6 * std::fabs(expected->data[i]))
         << i;
+  }
+}
+
+// The preparations of TorchModelOptions on the spleen bundle's UNet architecture (seeded
+// weights from tools/make_test_models.py, Debian's python3-torch): outputs within float
+// tolerance of the module as saved.
+TEST(TorchModel, FrozenAndChannelsLastUnetMatchesThePlainModule) {
+  const TempDir dir("unet_options");
+  const auto path = dir / "unet.ts";
+  const std::string command = std::string("/usr/bin/python3 ") + OPENHI_SOURCE_DIR +
+                              "/tools/make_test_models.py --seed 3 --output " + path.string() +
+                              " > /dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  FloatTensor in;
+  in.shape = {2, 1, 32, 32, 32};
+  in.data.resize(2 * 32 * 32 * 32);
+  for (size_t i = 0; i < in.data.size(); ++i) {
+    in.data[i] = float((i * 2654435761u) % 1000) / 999.0f;
+  }
+  auto plain = TorchModel::Load(path, TorchModelOptions{});
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  auto expected = plain->Forward(in);
+  ASSERT_TRUE(expected.ok()) << expected.status().ToString();
+  ASSERT_EQ(expected->shape, (std::vector<int64_t>{2, 2, 32, 32, 32}));
+  double scale = 0;
+  for (float v : expected->data) scale = std::max(scale, double(std::fabs(v)));
+  ASSERT_GT(scale, 0);
+
+  for (int variant = 1; variant < 8; ++variant) {
+    TorchModelOptions options;
+    options.freeze = variant & 1;
+    options.optimize_for_inference = variant & 2;
+    options.channels_last = variant & 4;
+    auto model = TorchModel::Load(path, options);
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    EXPECT_EQ(model->options().freeze, options.freeze);
+    EXPECT_EQ(model->options().optimize_for_inference,
+              options.freeze && options.optimize_for_inference);
+    auto out = model->Forward(in);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ASSERT_EQ(out->shape, expected->shape);
+    double worst = 0;
+    for (size_t i = 0; i < out->data.size(); ++i) {
+      worst = std::max(worst, double(std::fabs(out->data[i] - expected->data[i])));
+    }
+    EXPECT_LE(worst, 1e-4 * scale) << "variant " << variant << " (scale " << scale << ")";
   }
 }
 

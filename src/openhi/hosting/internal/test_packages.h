@@ -10,7 +10,7 @@ struct TarEntry {
   std::string path;
   std::string content;
   enum class Type { kFile, kDir, kSymlink, kHardlink } type = Type::kFile;
-  std::string link_target;  // symlinks and hard links
+  std::string link_target = {};  // symlinks and hard links
 };
 
 // Writes `entries` as a gzip'd tar to `out`. Aborts the test process on I/O errors.
