@@ -144,12 +144,18 @@ Result<fs::path> SafeRelativePath(const char* raw, const PackageLimits& limits) 
 
 const char* TypeName(mode_t type) {
   switch (type) {
-    case AE_IFLNK: return "symbolic link";
-    case AE_IFCHR: return "character device";
-    case AE_IFBLK: return "block device";
-    case AE_IFIFO: return "FIFO";
-    case AE_IFSOCK: return "socket";
-    default: return "special file";
+    case AE_IFLNK:
+      return "symbolic link";
+    case AE_IFCHR:
+      return "character device";
+    case AE_IFBLK:
+      return "block device";
+    case AE_IFIFO:
+      return "FIFO";
+    case AE_IFSOCK:
+      return "socket";
+    default:
+      return "special file";
   }
 }
 
@@ -224,7 +230,8 @@ Status ExtractEntries(archive* a, const fs::path& dest, const PackageLimits& lim
       continue;
     }
     const la_int64_t declared = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : 0;
-    if (declared < 0 || static_cast<uint64_t>(declared) > limits.max_total_bytes - out.total_bytes) {
+    if (declared < 0 ||
+        static_cast<uint64_t>(declared) > limits.max_total_bytes - out.total_bytes) {
       return ResourceExhausted("package unpacks to more than " +
                                std::to_string(limits.max_total_bytes) + " bytes");
     }
@@ -233,8 +240,8 @@ Status ExtractEntries(archive* a, const fs::path& dest, const PackageLimits& lim
       return InvalidArgument("package entry '" + shown + "': cannot create its folder (" +
                              ec.message() + ")");
     }
-    FileDescriptor fd(::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                             0644));
+    FileDescriptor fd(
+        ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (fd.get() < 0) {
       if (errno == EEXIST) {
         return InvalidArgument("package entry '" + shown + "' occurs twice");
@@ -272,7 +279,8 @@ Status CreatePackage(const fs::path& app_dir, const fs::path& model_dir,
   std::map<std::string, fs::path> entries;  // sorted by entry name
   OPENHI_RETURN_IF_ERROR(CollectFiles(app_dir, "", entries));
   if (!model_dir.empty()) {
-    if (!fs::exists(model_dir, ec)) return NotFound("model path " + model_dir.string() + " does not exist");
+    if (!fs::exists(model_dir, ec))
+      return NotFound("model path " + model_dir.string() + " does not exist");
     OPENHI_RETURN_IF_ERROR(CollectFiles(model_dir, "models/", entries));
   }
   // Never package the output into itself (e.g. `-o APP_DIR/model.tar.gz`).
@@ -320,8 +328,10 @@ Result<PackageInfo> InspectPackage(const fs::path& dir) {
     return NotFound("package " + dir.string() + " has no app.json");
   }
   OPENHI_ASSIGN_OR_RETURN(Json doc, ReadAppJson(info.app_json));
-  for (auto [key, target] : std::array<std::pair<const char*, std::string*>, 3>{
-           {{"name", &info.name}, {"version", &info.version}, {"description", &info.description}}}) {
+  for (auto [key, target] :
+       std::array<std::pair<const char*, std::string*>, 3>{{{"name", &info.name},
+                                                            {"version", &info.version},
+                                                            {"description", &info.description}}}) {
     if (!doc.contains(key)) continue;
     if (!doc[key].is_string()) {
       return InvalidArgument(info.app_json.string() + ": " + key + " must be a string");
@@ -339,7 +349,8 @@ Result<PackageInfo> InspectPackage(const fs::path& dir) {
 Result<UnpackedPackage> UnpackPackage(const fs::path& tar_gz, const fs::path& dest_dir,
                                       const PackageLimits& limits) {
   std::error_code ec;
-  if (!fs::is_regular_file(tar_gz, ec)) return NotFound("package " + tar_gz.string() + " not found");
+  if (!fs::is_regular_file(tar_gz, ec))
+    return NotFound("package " + tar_gz.string() + " not found");
   bool created = false;
   if (fs::exists(fs::symlink_status(dest_dir, ec))) {
     if (!fs::is_directory(fs::symlink_status(dest_dir, ec))) {
@@ -372,8 +383,8 @@ Result<UnpackedPackage> UnpackPackage(const fs::path& tar_gz, const fs::path& de
   archive_read_support_format_tar(a.get());
   Status s = Status::Ok();
   if (archive_read_open_filename(a.get(), tar_gz.c_str(), 64 * 1024) != ARCHIVE_OK) {
-    s = InvalidArgument("package " + tar_gz.string() + " is not a tar archive: " +
-                        ArchiveError(a.get()));
+    s = InvalidArgument("package " + tar_gz.string() +
+                        " is not a tar archive: " + ArchiveError(a.get()));
   } else {
     s = ExtractEntries(a.get(), dest_dir, limits, out);
   }

@@ -52,15 +52,15 @@ struct PackageInfo {
 Result<PackageInfo> InspectPackage(const std::filesystem::path& dir);
 
 struct PackageLimits {
-  size_t max_entries = 10000;                  // files and folders
+  size_t max_entries = 10000;                    // files and folders
   uint64_t max_total_bytes = uint64_t{8} << 30;  // unpacked file bytes
-  size_t max_path_length = 1024;               // bytes of an entry's path
-  size_t max_depth = 32;                       // path components
+  size_t max_path_length = 1024;                 // bytes of an entry's path
+  size_t max_depth = 32;                         // path components
 };
 
 struct UnpackedPackage {
   PackageInfo info;
-  size_t entries = 0;       // files and folders created
+  size_t entries = 0;        // files and folders created
   uint64_t total_bytes = 0;  // file bytes written
 };
 

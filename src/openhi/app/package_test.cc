@@ -34,8 +34,8 @@ struct Entry {
   std::string name;
   mode_t type = AE_IFREG;
   std::string content;
-  std::string link;       // symlink target
-  std::string hardlink;   // hard link target
+  std::string link;      // symlink target
+  std::string hardlink;  // hard link target
 };
 
 // Writes `entries` as a tar.gz with libarchive, exactly as given (no sanitising).
@@ -66,8 +66,8 @@ void WriteTarGz(const fs::path& path, const std::vector<Entry>& entries) {
 class PackageTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("openhi_package_test_" + std::to_string(::getpid()) +
-                                        "_" + std::to_string(counter_++));
+    dir_ = fs::temp_directory_path() /
+           ("openhi_package_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -82,13 +82,12 @@ class PackageTest : public ::testing::Test {
     WriteTarGz(box / "p.tar.gz", entries);
     auto r = UnpackPackage(box / "p.tar.gz", box / "sub" / "dest", limits);
     EXPECT_EQ(r.status().code(), code) << r.status().ToString();
-    EXPECT_NE(r.status().message().find(message_part), std::string::npos)
-        << r.status().message();
+    EXPECT_NE(r.status().message().find(message_part), std::string::npos) << r.status().message();
     EXPECT_FALSE(fs::exists(box / "sub" / "dest"));
     std::vector<std::string> left;
     for (const auto& e : fs::recursive_directory_iterator(box)) left.push_back(e.path().string());
-    EXPECT_EQ(left, (std::vector<std::string>{(box / "p.tar.gz").string(),
-                                              (box / "sub").string()}));
+    EXPECT_EQ(left,
+              (std::vector<std::string>{(box / "p.tar.gz").string(), (box / "sub").string()}));
     EXPECT_FALSE(fs::exists(dir_ / "evil"));
     EXPECT_FALSE(fs::exists("/tmp/openhi_package_test_evil"));
   }
@@ -151,8 +150,9 @@ TEST_F(PackageTest, CreateRejectsMissingOrBadInputs) {
 }
 
 TEST_F(PackageTest, AcceptsTheWorkshopLayoutWithModelTsAtTheRoot) {
-  WriteTarGz(dir_ / "p.tar.gz", {{"./", AE_IFDIR}, {"./app.json", AE_IFREG, "{}"},
-                                 {"./model.ts", AE_IFREG, "weights"}});
+  WriteTarGz(
+      dir_ / "p.tar.gz",
+      {{"./", AE_IFDIR}, {"./app.json", AE_IFREG, "{}"}, {"./model.ts", AE_IFREG, "weights"}});
   auto r = UnpackPackage(dir_ / "p.tar.gz", dir_ / "dest");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->info.model_path, dir_ / "dest" / "model.ts");
@@ -169,8 +169,8 @@ TEST_F(PackageTest, RejectsUnsafeEntries) {
                  StatusCode::kInvalidArgument, "symbolic link");
   ExpectRejected({app, {"inside", AE_IFLNK, "", "app.json"}}, StatusCode::kInvalidArgument,
                  "symbolic link");
-  ExpectRejected({app, {"hard", AE_IFREG, "", "", "/etc/passwd"}},
-                 StatusCode::kInvalidArgument, "hard link");
+  ExpectRejected({app, {"hard", AE_IFREG, "", "", "/etc/passwd"}}, StatusCode::kInvalidArgument,
+                 "hard link");
   ExpectRejected({app, {"null", AE_IFCHR}}, StatusCode::kInvalidArgument, "character device");
   ExpectRejected({app, {"fifo", AE_IFIFO}}, StatusCode::kInvalidArgument, "FIFO");
   ExpectRejected({app, {"app.json", AE_IFREG, "{\"again\": 1}"}}, StatusCode::kInvalidArgument,
@@ -180,8 +180,7 @@ TEST_F(PackageTest, RejectsUnsafeEntries) {
 
   PackageLimits depth;
   depth.max_depth = 3;
-  ExpectRejected({app, {"a/b/c/d", AE_IFREG, "x"}}, StatusCode::kInvalidArgument, "deeper",
-                 depth);
+  ExpectRejected({app, {"a/b/c/d", AE_IFREG, "x"}}, StatusCode::kInvalidArgument, "deeper", depth);
   PackageLimits length;
   length.max_path_length = 20;
   ExpectRejected({app, {std::string(21, 'n'), AE_IFREG, "x"}}, StatusCode::kInvalidArgument,
@@ -200,8 +199,9 @@ TEST_F(PackageTest, CapsEntriesAndUnpackedBytes) {
   ExpectRejected({app, {"zeros", AE_IFREG, std::string(2000, '\0')}},
                  StatusCode::kResourceExhausted, "bytes", bytes);
   // Many files each under the cap, together over it.
-  ExpectRejected({app, {"a", AE_IFREG, std::string(600, 'a')}, {"b", AE_IFREG, std::string(600, 'b')}},
-                 StatusCode::kResourceExhausted, "bytes", bytes);
+  ExpectRejected(
+      {app, {"a", AE_IFREG, std::string(600, 'a')}, {"b", AE_IFREG, std::string(600, 'b')}},
+      StatusCode::kResourceExhausted, "bytes", bytes);
 }
 
 TEST_F(PackageTest, RejectsNonArchivesAndBusyDestinations) {
@@ -210,8 +210,8 @@ TEST_F(PackageTest, RejectsNonArchivesAndBusyDestinations) {
   EXPECT_EQ(junk.status().code(), StatusCode::kInvalidArgument) << junk.status().ToString();
   EXPECT_FALSE(fs::exists(dir_ / "dest"));
   // A truncated archive.
-  WriteTarGz(dir_ / "good.tar.gz", {{"app.json", AE_IFREG, "{}"},
-                                    {"big", AE_IFREG, std::string(100000, 'q')}});
+  WriteTarGz(dir_ / "good.tar.gz",
+             {{"app.json", AE_IFREG, "{}"}, {"big", AE_IFREG, std::string(100000, 'q')}});
   std::string bytes = ReadText(dir_ / "good.tar.gz");
   WriteText(dir_ / "cut.tar.gz", bytes.substr(0, bytes.size() / 2));
   auto cut = UnpackPackage(dir_ / "cut.tar.gz", dir_ / "dest");

@@ -22,7 +22,8 @@ void AddPackageCommand(CLI::App& app, int* exit_code) {
     fs::path app_dir, model, output;
   };
   auto f = std::make_shared<Flags>();
-  CLI::App* c = app.add_subcommand("package", "Package an app folder and its models as model.tar.gz");
+  CLI::App* c =
+      app.add_subcommand("package", "Package an app folder and its models as model.tar.gz");
   c->add_option("APP_DIR", f->app_dir, "Folder with app.json")->required();
   c->add_option("-m,--model", f->model, "Model folder (or one model file) to put under models/");
   c->add_option("-o,--output", f->output, "The package to write (model.tar.gz)")->required();
@@ -34,10 +35,11 @@ void AddPackageCommand(CLI::App& app, int* exit_code) {
     if (!loaded.ok()) return fail(loaded.status());
     if (Status s = app::CreatePackage(f->app_dir, f->model, f->output); !s.ok()) return fail(s);
     std::error_code ec;
-    *exit_code = PrintJson({{"package", f->output.string()},
-                            {"bytes", fs::file_size(f->output, ec)},
-                            {"app", {{"name", loaded->info.name}, {"version", loaded->info.version}}},
-                            {"operators", loaded->app->operators().size()}});
+    *exit_code =
+        PrintJson({{"package", f->output.string()},
+                   {"bytes", fs::file_size(f->output, ec)},
+                   {"app", {{"name", loaded->info.name}, {"version", loaded->info.version}}},
+                   {"operators", loaded->app->operators().size()}});
   });
 }
 

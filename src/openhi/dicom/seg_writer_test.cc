@@ -108,7 +108,7 @@ SourceSeries LoadSeries(const fs::path& dir) {
 // A synthetic label volume: an ellipsoid of label 1 in the first two thirds of the slices
 // (some slices stay empty when there are enough) and, when `second_label`, a box of label 2.
 volume::Mask SyntheticMask(const volume::VolumeGeometry& g, bool second_label) {
-  volume::Mask m{g, std::vector<uint8_t>(g.VoxelCount(), 0)};
+  volume::Mask m{g, LargeVector<uint8_t>(g.VoxelCount(), 0)};
   const double ci = g.size[0] * 0.4, cj = g.size[1] * 0.55;
   const double ck = g.size[2] < 4 ? 1.0 : g.size[2] * 0.4;
   const double ri = g.size[0] * 0.2, rj = g.size[1] * 0.15;
@@ -317,7 +317,7 @@ TEST_F(SegWriterTest, LidcSeriesWithPerSliceFrameOfReferenceIsValid) {
 TEST_F(SegWriterTest, AllEmptyMaskWritesAllFrames) {
   const SourceSeries series =
       LoadSeries(fs::path(OPENHI_SHARED_DIR) / "data/dicom/seg_liver_on_ct_3slice_dcmqi/ct");
-  volume::Mask mask{series.geometry, std::vector<uint8_t>(series.geometry.VoxelCount(), 0)};
+  volume::Mask mask{series.geometry, LargeVector<uint8_t>(series.geometry.VoxelCount(), 0)};
   const SegRequest request = SpleenRequest(mask, series);
   Result<Bytes> seg = WriteBinarySeg(request);
   ASSERT_TRUE(seg.ok()) << seg.status().ToString();

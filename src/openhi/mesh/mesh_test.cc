@@ -21,7 +21,7 @@ using volume::VolumeGeometry;
 
 constexpr double kPi = std::numbers::pi;
 
-Mask EmptyMask(const VolumeGeometry& g) { return Mask{g, std::vector<uint8_t>(g.VoxelCount())}; }
+Mask EmptyMask(const VolumeGeometry& g) { return Mask{g, LargeVector<uint8_t>(g.VoxelCount(), 0)}; }
 
 VolumeGeometry Cube(size_t n) {
   VolumeGeometry g;

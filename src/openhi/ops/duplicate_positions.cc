@@ -40,12 +40,12 @@ std::vector<size_t> DeduplicatePositions(std::span<const DicomInstanceRef* const
           std::swap(slot, dropped);
         }
         if (warnings != nullptr) {
-          warnings->push_back(
-              "duplicate position " + PositionText(*ipp) + " in series " +
-              std::string(series_instance_uid) + ": dropped " + describe(dropped) +
-              " (AcquisitionNumber " + FormatNumber(AcquisitionNumber(*instances[dropped])) +
-              "), kept " + describe(slot) + " (AcquisitionNumber " +
-              FormatNumber(AcquisitionNumber(*instances[slot])) + ")");
+          warnings->push_back("duplicate position " + PositionText(*ipp) + " in series " +
+                              std::string(series_instance_uid) + ": dropped " + describe(dropped) +
+                              " (AcquisitionNumber " +
+                              FormatNumber(AcquisitionNumber(*instances[dropped])) + "), kept " +
+                              describe(slot) + " (AcquisitionNumber " +
+                              FormatNumber(AcquisitionNumber(*instances[slot])) + ")");
         }
         continue;
       }

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <limits>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <system_error>
 
 #include "openhi/client/client_config.h"
@@ -25,9 +25,10 @@ constexpr size_t kNoInstance = std::numeric_limits<size_t>::max();
 Result<fs::path> FindReferenceFile(const fs::path& input_path, const std::string& input_file) {
   std::error_code ec;
   if (!input_file.empty()) {
-    fs::path p = fs::path(input_file).is_absolute() ? fs::path(input_file)
-                                                    : input_path / input_file;
-    if (!fs::is_regular_file(p, ec)) return NotFound("image set reference " + p.string() + " not found");
+    fs::path p =
+        fs::path(input_file).is_absolute() ? fs::path(input_file) : input_path / input_file;
+    if (!fs::is_regular_file(p, ec))
+      return NotFound("image set reference " + p.string() + " not found");
     return p;
   }
   if (fs::is_regular_file(input_path, ec)) return input_path;
@@ -72,7 +73,7 @@ Result<ImageSetRef> ParseImageSetRef(std::string_view json_text) {
   }
   ImageSetRef ref;
   for (const auto& [key, value] : doc.items()) {
-    std::string* target = key == "datastoreId" ? &ref.datastore_id
+    std::string* target = key == "datastoreId"  ? &ref.datastore_id
                           : key == "imageSetId" ? &ref.image_set_id
                           : key == "versionId"  ? &ref.version_id
                                                 : nullptr;
@@ -185,8 +186,7 @@ void ImageSetLoaderOperator::Setup(app::OperatorSpec& spec) {
   spec.Param(datastore_id_, "datastore_id", "datastore ID (with image_set_id: no file is read)",
              std::string());
   spec.Param(image_set_id_, "image_set_id", "image set ID (with datastore_id)", std::string());
-  spec.Param(endpoint_, "endpoint", "service URL; empty: from the AWS environment",
-             std::string());
+  spec.Param(endpoint_, "endpoint", "service URL; empty: from the AWS environment", std::string());
   spec.Param(connections_, "connections", "parallel keep-alive connections", int64_t{8});
   spec.Param(must_load_, "must_load", "fail when the image set holds no instance", true);
 }
@@ -213,12 +213,10 @@ Status ImageSetLoaderOperator::Compute(app::InputContext& in, app::OutputContext
   config.connections = static_cast<int>(*connections_);
   OPENHI_ASSIGN_OR_RETURN(std::unique_ptr<client::AhiClient> client,
                           client::AhiClient::Create(std::move(config)));
-  ctx.LogInfo("loading image set datastore=" + ref.datastore_id + " image_set=" +
-              ref.image_set_id);
+  ctx.LogInfo("loading image set datastore=" + ref.datastore_id + " image_set=" + ref.image_set_id);
   client::RetrieveOptions options;
   options.decode_threads = ctx.app().threads();
-  OPENHI_ASSIGN_OR_RETURN(ImageSetLoadResult loaded,
-                          LoadImageSet(std::move(client), ref, options));
+  OPENHI_ASSIGN_OR_RETURN(ImageSetLoadResult loaded, LoadImageSet(std::move(client), ref, options));
   for (const std::string& w : loaded.warnings) ctx.LogWarn(w);
   size_t series_count = 0;
   for (const DicomStudy& s : loaded.studies) series_count += s.series.size();

@@ -50,17 +50,17 @@ class ImageSetPixelSource : public PixelSource {
  public:
   // `instances[n]` = the index, in metadata.series()[series_index].instances, of the series'
   // n-th DicomInstanceRef.
-  ImageSetPixelSource(std::shared_ptr<client::AhiClient> client,
-                      client::ImageSetMetadata metadata, size_t series_index,
-                      std::vector<size_t> instances, client::RetrieveOptions options)
+  ImageSetPixelSource(std::shared_ptr<client::AhiClient> client, client::ImageSetMetadata metadata,
+                      size_t series_index, std::vector<size_t> instances,
+                      client::RetrieveOptions options)
       : client_(std::move(client)),
         metadata_(std::move(metadata)),
         series_index_(series_index),
         instances_(std::move(instances)),
         options_(options) {}
 
-  Status ForEachFrame(const std::function<Status(size_t, uint32_t, const codec::Image&)>&
-                          on_frame) const override;
+  Status ForEachFrame(
+      const std::function<Status(size_t, uint32_t, const codec::Image&)>& on_frame) const override;
 
  private:
   std::shared_ptr<client::AhiClient> client_;

@@ -37,10 +37,10 @@ TEST(ParseImageSetRef, AcceptsTheBlogsInputAndRejectsEverythingElse) {
   auto versioned = ParseImageSetRef(R"({"datastoreId": "d", "imageSetId": "i", "versionId": "2"})");
   ASSERT_TRUE(versioned.ok());
   EXPECT_EQ(versioned->version_id, "2");
-  for (const char* bad : {"", "not json", "[]", R"({"datastoreId": "d"})",
-                          R"({"imageSetId": "i"})", R"({"datastoreId": "", "imageSetId": "i"})",
-                          R"({"datastoreId": 5, "imageSetId": "i"})",
-                          R"({"datastoreId": "d", "imageSetId": "i", "extra": 1})"}) {
+  for (const char* bad :
+       {"", "not json", "[]", R"({"datastoreId": "d"})", R"({"imageSetId": "i"})",
+        R"({"datastoreId": "", "imageSetId": "i"})", R"({"datastoreId": 5, "imageSetId": "i"})",
+        R"({"datastoreId": "d", "imageSetId": "i", "extra": 1})"}) {
     auto r = ParseImageSetRef(bad);
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
   }
@@ -88,8 +88,8 @@ TEST(StudiesFromImageSet, MergesLevelsAndAppliesTheDuplicatePositionRule) {
 class ImageSetLoaderServed : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new fs::path(fs::temp_directory_path() /
-                        ("openhi_isl_test_" + std::to_string(::getpid())));
+    dir_ =
+        new fs::path(fs::temp_directory_path() / ("openhi_isl_test_" + std::to_string(::getpid())));
     fs::remove_all(*dir_);
     synth::SynthOptions o;
     o.output_dir = *dir_ / "series";
@@ -150,8 +150,8 @@ TEST_F(ImageSetLoaderServed, GivesTheSameVolumeAsTheFolderLoader) {
   EXPECT_EQ(a->volume.geometry.origin_mm, b->volume.geometry.origin_mm);
   EXPECT_EQ(a->volume.geometry.spacing_mm, b->volume.geometry.spacing_mm);
   ASSERT_EQ(a->volume.voxels.size(), b->volume.voxels.size());
-  EXPECT_TRUE(std::equal(a->volume.voxels.begin(), a->volume.voxels.end(),
-                         b->volume.voxels.begin()));
+  EXPECT_TRUE(
+      std::equal(a->volume.voxels.begin(), a->volume.voxels.end(), b->volume.voxels.begin()));
   ASSERT_EQ(a->slices.size(), b->slices.size());
   for (size_t k = 0; k < a->slices.size(); ++k) {
     EXPECT_EQ(a->slices[k].sop_instance_uid, b->slices[k].sop_instance_uid) << k;

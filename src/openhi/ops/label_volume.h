@@ -2,10 +2,9 @@
 // LabelVolume: what a segmentation operator emits (MONAI's "pred" / "seg_image" port): a label
 // volume on exactly the grid of the SeriesVolume it was computed from, plus that series'
 // per-slice source references, so that writers (DICOM SEG, STL, NIfTI) need no other input.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "openhi/app/port_type.h"
 #include "openhi/ops/series_volume.h"

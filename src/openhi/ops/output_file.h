@@ -16,8 +16,8 @@ inline Result<std::filesystem::path> ResolveOutputFile(const std::filesystem::pa
   const std::filesystem::path p(relative);
   if (relative.empty() || p.is_absolute()) {
     return InvalidArgument("parameter '" + std::string(param_name) +
-                           "' must be a relative path inside the output folder, got '" +
-                           relative + "'");
+                           "' must be a relative path inside the output folder, got '" + relative +
+                           "'");
   }
   for (const auto& part : p) {
     if (part == "..") {

@@ -11,14 +11,16 @@ namespace {
 using Json = nlohmann::json;
 
 Json DefaultSegments() {
-  return Json::array({Json{{"label", "Spleen"},
-                           {"label_value", 1},
-                           {"category", {{"value", "113343008"}, {"scheme", "SCT"}, {"meaning", "Organ"}}},
-                           {"type", {{"value", "78961009"}, {"scheme", "SCT"}, {"meaning", "Spleen"}}}}});
+  return Json::array(
+      {Json{{"label", "Spleen"},
+            {"label_value", 1},
+            {"category", {{"value", "113343008"}, {"scheme", "SCT"}, {"meaning", "Organ"}}},
+            {"type", {{"value", "78961009"}, {"scheme", "SCT"}, {"meaning", "Spleen"}}}}});
 }
 
 Result<dicom::CodedConcept> ParseCode(const Json& j, const std::string& where) {
-  if (!j.is_object()) return InvalidArgument(where + ": expected {\"value\", \"scheme\", \"meaning\"}");
+  if (!j.is_object())
+    return InvalidArgument(where + ": expected {\"value\", \"scheme\", \"meaning\"}");
   dicom::CodedConcept code;
   for (const auto& [key, value] : j.items()) {
     std::string* target = key == "value"     ? &code.value
@@ -70,7 +72,8 @@ Result<std::vector<dicom::SegSegment>> ParseSegments(const Json& segments) {
         if (key == "algorithm_name") seg.algorithm_name = std::move(text);
         if (key == "algorithm_version") seg.algorithm_version = std::move(text);
       } else {
-        return InvalidArgument(at + ": unknown member (known: label, label_value, category, "
+        return InvalidArgument(at +
+                               ": unknown member (known: label, label_value, category, "
                                "type, description, algorithm_name, algorithm_version)");
       }
     }
@@ -90,8 +93,7 @@ void SegWriterOperator::Setup(app::OperatorSpec& spec) {
   spec.Param(series_description_, "series_description", "SeriesDescription of the SEG",
              std::string("AI generated Seg, not for clinical use."));
   spec.Param(output_file_, "output_file",
-             "file name relative to the output folder; empty: <SOPInstanceUID>.dcm",
-             std::string());
+             "file name relative to the output folder; empty: <SOPInstanceUID>.dcm", std::string());
 }
 
 Status SegWriterOperator::Compute(app::InputContext& in, app::OutputContext& out,
@@ -123,8 +125,7 @@ Status SegWriterOperator::Compute(app::InputContext& in, app::OutputContext& out
   std::string name = *output_file_;
   if (name.empty()) {
     OPENHI_ASSIGN_OR_RETURN(dicom::DicomFile parsed, dicom::DicomFile::Parse(seg));
-    OPENHI_ASSIGN_OR_RETURN(std::string uid,
-                            parsed.GetString(dicom::MakeTag(0x0008, 0x0018)));
+    OPENHI_ASSIGN_OR_RETURN(std::string uid, parsed.GetString(dicom::MakeTag(0x0008, 0x0018)));
     name = uid + ".dcm";
   }
   OPENHI_ASSIGN_OR_RETURN(std::filesystem::path path,

@@ -24,9 +24,8 @@
 // Errors: kInvalidArgument for bad parameters (naming them), kFailedPrecondition when a slice
 // has no source instance (a filled gap: gaps cannot be referenced), WriteBinarySeg's errors,
 // file system errors.
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "openhi/app/operator.h"
 #include "openhi/app/operator_registry.h"

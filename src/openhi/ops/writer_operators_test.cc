@@ -159,8 +159,8 @@ TEST_F(WriterOperatorsTest, HonoursParametersAndSkipsAnEmptyStl) {
   EXPECT_FALSE(fs::exists(out / "stl"));
   EXPECT_FALSE(fs::exists(out / "nifti"));
 
-  Status strict = RunWriters(empty, *dir_ / "out_strict", json::object(),
-                             {{"fail_if_empty", true}});
+  Status strict =
+      RunWriters(empty, *dir_ / "out_strict", json::object(), {{"fail_if_empty", true}});
   EXPECT_EQ(strict.code(), StatusCode::kNotFound);
   EXPECT_EQ(strict.message().rfind("stl: ", 0), 0u) << strict.message();
 }
@@ -171,15 +171,15 @@ TEST_F(WriterOperatorsTest, RejectsBadParametersWithTheirNames) {
   EXPECT_EQ(escape.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(escape.message().find("output_file"), std::string::npos) << escape.message();
 
-  Status segments = RunWriters(*labels_, *dir_ / "out_bad2",
-                               {{"segments", json::array({{{"label", "Spleen"},
-                                                           {"category", {{"value", "1"}}}}})}});
+  Status segments = RunWriters(
+      *labels_, *dir_ / "out_bad2",
+      {{"segments", json::array({{{"label", "Spleen"}, {"category", {{"value", "1"}}}}})}});
   EXPECT_EQ(segments.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(segments.message().find("segments[0].category"), std::string::npos)
       << segments.message();
 
-  Status absolute = RunWriters(*labels_, *dir_ / "out_bad3", json::object(),
-                               {{"output_file", "/tmp/x.stl"}});
+  Status absolute =
+      RunWriters(*labels_, *dir_ / "out_bad3", json::object(), {{"output_file", "/tmp/x.stl"}});
   EXPECT_EQ(absolute.code(), StatusCode::kInvalidArgument);
 }
 

@@ -166,12 +166,12 @@ Result<RunSummary> RunAppPackage(const fs::path& package_or_dir, const app::AppP
   app::AppContext context(summary.paths, options.threads);
   auto warnings = std::make_shared<std::vector<std::string>>();
   auto warnings_mu = std::make_shared<std::mutex>();
-  context.set_log_observer([warnings, warnings_mu](LogLevel level, std::string_view op,
-                                                   std::string_view message) {
-    if (level < LogLevel::kWarn) return;
-    std::lock_guard lock(*warnings_mu);
-    warnings->push_back(std::string(op) + ": " + std::string(message));
-  });
+  context.set_log_observer(
+      [warnings, warnings_mu](LogLevel level, std::string_view op, std::string_view message) {
+        if (level < LogLevel::kWarn) return;
+        std::lock_guard lock(*warnings_mu);
+        warnings->push_back(std::string(op) + ": " + std::string(message));
+      });
   Status run = loaded.app->Run(context);
   summary.operators = *runs;
   {

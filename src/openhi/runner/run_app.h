@@ -17,10 +17,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "openhi/app/app_json.h"
 #include "openhi/app/app_paths.h"
@@ -43,8 +42,8 @@ struct OperatorRun {
 };
 
 struct RunSummary {
-  app::AppInfo app;      // app.json name, version, description
-  app::AppPaths paths;   // as used (model resolved)
+  app::AppInfo app;     // app.json name, version, description
+  app::AppPaths paths;  // as used (model resolved)
   // Files created or modified under paths.output by this run, relative to it, sorted.
   std::vector<std::filesystem::path> outputs;
   std::vector<OperatorRun> operators;  // in execution order
@@ -54,8 +53,8 @@ struct RunSummary {
 };
 
 struct RunOptions {
-  size_t threads = 0;          // the app's CPU pool and libtorch threads; 0 = all cores
-  app::PackageLimits limits;   // for .tar.gz packages
+  size_t threads = 0;         // the app's CPU pool and libtorch threads; 0 = all cores
+  app::PackageLimits limits;  // for .tar.gz packages
 };
 
 // Errors: kNotFound when package_or_dir does not exist; UnpackPackage's / InspectPackage's;

@@ -208,24 +208,23 @@ TEST_F(RunAppTest, TheCliPackagesAndRunsHonouringHoloscanAndMonaiVariables) {
   ASSERT_NE(phantom_, nullptr);
   const std::string bin = std::string(OPENHI_BINARY_DIR) + "/openhi";
   const fs::path pkg = *dir_ / "cli.tar.gz";
-  auto packaged = checks::RunCommand(bin + " package " + OPENHI_SOURCE_DIR +
-                                     "/apps/spleen_seg -m " + (*dir_ / "models").string() +
-                                     " -o " + pkg.string());
+  auto packaged =
+      checks::RunCommand(bin + " package " + OPENHI_SOURCE_DIR + "/apps/spleen_seg -m " +
+                         (*dir_ / "models").string() + " -o " + pkg.string());
   ASSERT_EQ(packaged.exit_code, 0) << packaged.output;
   EXPECT_NE(packaged.output.find("\"spleen_seg\""), std::string::npos) << packaged.output;
 
   const fs::path out = *dir_ / "out_cli";
-  auto run = checks::RunCommand("HOLOSCAN_OUTPUT_PATH=" + out.string() +
-                                " MONAI_INPUTPATH=" + phantom_->series.string() +
-                                " MONAI_OUTPUTPATH=/nonexistent/ignored " + bin + " run " +
-                                pkg.string() + " --threads 2 > " +
-                                (*dir_ / "summary.json").string());
+  auto run = checks::RunCommand(
+      "HOLOSCAN_OUTPUT_PATH=" + out.string() + " MONAI_INPUTPATH=" + phantom_->series.string() +
+      " MONAI_OUTPUTPATH=/nonexistent/ignored " + bin + " run " + pkg.string() + " --threads 2 > " +
+      (*dir_ / "summary.json").string());
   ASSERT_EQ(run.exit_code, 0) << run.output;
   auto stdout_bytes = ReadFile(*dir_ / "summary.json");
   ASSERT_TRUE(stdout_bytes.ok());
-  const json summary = json::parse(std::string(reinterpret_cast<const char*>(stdout_bytes->data()),
-                                               stdout_bytes->size()),
-                                   nullptr, false);
+  const json summary = json::parse(
+      std::string(reinterpret_cast<const char*>(stdout_bytes->data()), stdout_bytes->size()),
+      nullptr, false);
   ASSERT_FALSE(summary.is_discarded()) << run.output;
   EXPECT_EQ(summary["outputs"].size(), 2u) << run.output;  // NIfTI off in apps/spleen_seg
   EXPECT_EQ(summary["paths"]["output"], out.string());

@@ -86,14 +86,20 @@ Result<Bytes> EncodeNiftiMask(const Mask& mask) {
   Bytes out(kVoxOffset + mask.voxels.size(), std::byte{0});
   Put<int32_t>(out, 0, static_cast<int32_t>(kHeaderBytes));
   out[38] = std::byte{'r'};  // regular
-  const int16_t dims[8] = {3, static_cast<int16_t>(g.size[0]), static_cast<int16_t>(g.size[1]),
-                           static_cast<int16_t>(g.size[2]), 1, 1, 1, 1};
+  const int16_t dims[8] = {3,
+                           static_cast<int16_t>(g.size[0]),
+                           static_cast<int16_t>(g.size[1]),
+                           static_cast<int16_t>(g.size[2]),
+                           1,
+                           1,
+                           1,
+                           1};
   for (int i = 0; i < 8; ++i) Put<int16_t>(out, 40 + 2 * i, dims[i]);
-  Put<int16_t>(out, 70, 2);  // datatype DT_UINT8
-  Put<int16_t>(out, 72, 8);  // bitpix
+  Put<int16_t>(out, 70, 2);                              // datatype DT_UINT8
+  Put<int16_t>(out, 72, 8);                              // bitpix
   Put<float>(out, 108, static_cast<float>(kVoxOffset));  // vox_offset
-  Put<float>(out, 112, 1.0f);                             // scl_slope
-  out[123] = std::byte{2};                                // xyzt_units: NIFTI_UNITS_MM
+  Put<float>(out, 112, 1.0f);                            // scl_slope
+  out[123] = std::byte{2};                               // xyzt_units: NIFTI_UNITS_MM
   const char descrip[] = "openhi label volume";
   std::memcpy(out.data() + 148, descrip, sizeof(descrip) - 1);
 

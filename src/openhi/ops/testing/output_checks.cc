@@ -3,8 +3,8 @@
 #include <sys/wait.h>
 
 #include <algorithm>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -42,8 +42,8 @@ std::vector<std::string> DciodvfyErrors(const fs::path& dicom_file) {
 
 Status CheckSegMatches(const fs::path& seg, const std::vector<fs::path>& source_files,
                        const volume::Mask& labels, const std::vector<std::string>& slice_sop_uids) {
-  std::string command = "/usr/bin/python3 " OPENHI_SOURCE_DIR "/tests/read_seg.py '" +
-                        seg.string() + "'";
+  std::string command =
+      "/usr/bin/python3 " OPENHI_SOURCE_DIR "/tests/read_seg.py '" + seg.string() + "'";
   for (const fs::path& f : source_files) command += " '" + f.string() + "'";
   // read_seg.py prints its JSON on stdout; keep stderr out of it.
   const CommandResult r = RunCommand(command + " 2>/dev/null");

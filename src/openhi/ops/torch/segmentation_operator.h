@@ -21,9 +21,8 @@
 //
 // This library (openhi_ops_torch) is the only operator library that links libtorch.
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "openhi/app/operator.h"
 #include "openhi/app/operator_registry.h"
