@@ -20,10 +20,9 @@ data="$work/store"
 input=${OPENHI_DEMO_INPUT:-}
 if [[ -z $input ]]; then
   echo "== synthetic abdominal CT series (64 slices, 256x256, with a spleen-like 50 HU blob)"
-  # Noise-free when this build's synth has --noise (the band model needs clean 40/50/60 HU
-  # tissues to single out the 50 HU blob; with the default 10 HU noise it labels speckle).
-  noise=(); $bin synth --help | grep -q -- '--noise' && noise=(--noise 0)
-  $bin synth --output "$work/series" --slices 64 "${noise[@]}"
+  # Noise-free: the band model needs clean 40/50/60 HU tissues to single out the 50 HU blob
+  # (with 10 HU noise it also labels speckle).
+  $bin synth --output "$work/series" --slices 64 --noise 0
   rm -f "$work/series/mask.nrrd"  # keep the ground truth out of the import folder
   input="$work/series"
 fi

@@ -13,6 +13,8 @@ packages=(
   libcurl4-openssl-dev libpugixml-dev
   # connector: fast metadata parsing
   libsimdjson-dev
+  # app packages (model.tar.gz): writing and safe unpacking
+  libarchive-dev
   # app SDK: LibTorch (keep it out of targets that do not infer) and OpenBLAS, which makes
   # libtorch's conv3d 3-4x faster than the reference BLAS (DESIGN.md §9)
   libtorch-dev python3-torch libopenblas0-pthread

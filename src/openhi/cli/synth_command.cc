@@ -33,6 +33,9 @@ void AddSynthCommand(CLI::App& app, int* exit_code) {
   c->add_option("--transfer-syntax", *syntax, "explicit|implicit")->capture_default_str();
   c->add_flag("--no-blob", *no_blob, "No labelled organ-like blob");
   c->add_option("--seed", o->seed)->capture_default_str();
+  c->add_option("--noise", o->noise_sigma_hu, "Gaussian noise sigma in HU (0: exact tissue values)")
+      ->capture_default_str();
+  c->add_option("--blob-hu", o->blob_hu, "HU of the labelled blob")->capture_default_str();
   c->add_option("--patient-name", o->patient_name);
   c->add_option("--patient-id", o->patient_id);
   c->add_option("--series-description", o->series_description);

@@ -113,7 +113,7 @@ TEST(SeriesToVolume, LidcCtBecomesA512x512x138HounsfieldVolume) {
   EXPECT_NEAR(g.origin_mm[2], -679.8, 0.05);
 
   // HU plausibility: air outside the body, a wide HU range inside.
-  const std::vector<float>& v = built->volume.voxels;
+  const auto& v = built->volume.voxels;
   auto [lo, hi] = std::minmax_element(v.begin(), v.end());
   EXPECT_LE(*lo, -1000.0f);
   EXPECT_GE(*hi, 1000.0f);

@@ -47,14 +47,17 @@ void ResetPeakRss() {
 class TimedOperator : public app::Operator {
  public:
   TimedOperator(std::unique_ptr<app::Operator> inner, std::string type,
-                std::shared_ptr<std::vector<OperatorRun>> runs)
-      : inner_(std::move(inner)), type_(std::move(type)), runs_(std::move(runs)) {}
+                std::shared_ptr<std::vector<OperatorRun>> runs, bool reset_peak)
+      : inner_(std::move(inner)),
+        type_(std::move(type)),
+        runs_(std::move(runs)),
+        reset_peak_(reset_peak) {}
 
   void Setup(app::OperatorSpec& spec) override { inner_->Setup(spec); }
 
   Status Compute(app::InputContext& in, app::OutputContext& out,
                  app::ExecutionContext& ctx) override {
-    ResetPeakRss();
+    if (reset_peak_) ResetPeakRss();
     const auto start = Clock::now();
     Status s = inner_->Compute(in, out, ctx);
     OperatorRun run;
@@ -70,19 +73,22 @@ class TimedOperator : public app::Operator {
   std::unique_ptr<app::Operator> inner_;
   std::string type_;
   std::shared_ptr<std::vector<OperatorRun>> runs_;
+  bool reset_peak_;
 };
 
 // A registry whose operators are the built-ins wrapped in TimedOperator.
-Result<app::OperatorRegistry> TimedRegistry(std::shared_ptr<std::vector<OperatorRun>> runs) {
+Result<app::OperatorRegistry> TimedRegistry(std::shared_ptr<std::vector<OperatorRun>> runs,
+                                            bool reset_peak) {
   auto base = std::make_shared<app::OperatorRegistry>();
   OPENHI_RETURN_IF_ERROR(RegisterAllOperators(*base));
   app::OperatorRegistry timed;
   for (const std::string& type : base->Types()) {
     OPENHI_RETURN_IF_ERROR(timed.Register(
-        type, base->Description(type), [base, type, runs]() -> std::unique_ptr<app::Operator> {
+        type, base->Description(type),
+        [base, type, runs, reset_peak]() -> std::unique_ptr<app::Operator> {
           Result<std::unique_ptr<app::Operator>> inner = base->Create(type);
           if (!inner.ok()) return nullptr;  // cannot happen: `type` is registered
-          return std::make_unique<TimedOperator>(std::move(*inner), type, runs);
+          return std::make_unique<TimedOperator>(std::move(*inner), type, runs, reset_peak);
         }));
   }
   return timed;
@@ -153,7 +159,8 @@ Result<RunSummary> RunAppPackage(const fs::path& package_or_dir, const app::AppP
     summary.paths.model = package.model_path.empty() ? package.root : package.model_path;
   }
   auto runs = std::make_shared<std::vector<OperatorRun>>();
-  OPENHI_ASSIGN_OR_RETURN(app::OperatorRegistry registry, TimedRegistry(runs));
+  OPENHI_ASSIGN_OR_RETURN(app::OperatorRegistry registry,
+                          TimedRegistry(runs, options.per_operator_peak_rss));
   OPENHI_ASSIGN_OR_RETURN(app::LoadedApp loaded, app::LoadAppFromFile(package.app_json, registry));
   summary.app = loaded.info;
 

@@ -55,6 +55,11 @@ struct RunSummary {
 struct RunOptions {
   size_t threads = 0;         // the app's CPU pool and libtorch threads; 0 = all cores
   app::PackageLimits limits;  // for .tar.gz packages
+  // Per-operator peak RSS: reset the process's peak (VmHWM) before each operator through
+  // /proc/self/clear_refs. Side effect: getrusage()'s ru_maxrss (and /usr/bin/time) then only
+  // see the peak since the last reset; RunSummary::peak_rss_bytes stays the true peak of the
+  // run. false: OperatorRun::peak_rss_bytes is the process peak so far (monotonic).
+  bool per_operator_peak_rss = true;
 };
 
 // Errors: kNotFound when package_or_dir does not exist; UnpackPackage's / InspectPackage's;
