@@ -13,8 +13,9 @@
 //
 // Forward mode compares TorchModel preparations (TorchModelOptions: "freeze", "ofi" =
 // freeze + optimize_for_inference, "channels_last", combined with '+') on one random
-// {4, 1, 96, 96, 96} batch: per-window milliseconds (best of --batches after a warm-up) and the
-// largest absolute difference of each variant's output from the plain module's.
+// {4, 1, 96, 96, 96} batch: per-window milliseconds (best and median of --batches rounds that
+// interleave the variants, after two warm-up passes each) and the largest absolute difference
+// of each variant's output from the first variant's.
 //
 // The load average is printed before and after: on the shared 2-core machines figures taken at
 // a load above ~2 are not comparable.
@@ -240,50 +241,64 @@ int RunApp(const std::map<std::string, std::string>& args, int threads) {
 
 int RunForward(const std::map<std::string, std::string>& args, int threads) {
   const fs::path model_file = args.at("--forward");
-  const int batches = args.count("--batches") ? std::atoi(args.at("--batches").c_str()) : 3;
+  const int rounds = args.count("--batches") ? std::atoi(args.at("--batches").c_str()) : 3;
   std::string variants = args.count("--variants")
                              ? args.at("--variants")
                              : "plain,freeze,freeze+ofi,channels_last,freeze+channels_last";
   std::printf("load average before: %s\n", LoadAverage().c_str());
   infer::TorchModel::SetNumThreads(threads);
   const infer::FloatTensor input = RandomBatch(4, 7);
+
+  struct Variant {
+    std::string name;
+    infer::TorchModel model;
+    std::vector<double> seconds;
+    double max_diff = 0;
+  };
+  std::vector<Variant> all;
   std::vector<float> reference;
   std::stringstream list(variants);
-  std::string variant;
-  while (std::getline(list, variant, ',')) {
+  std::string name;
+  while (std::getline(list, name, ',')) {
     infer::TorchModelOptions options;
-    options.freeze = variant.find("freeze") != std::string::npos;
-    options.optimize_for_inference = variant.find("ofi") != std::string::npos;
-    options.channels_last = variant.find("channels_last") != std::string::npos;
+    options.freeze = name.find("freeze") != std::string::npos;
+    options.optimize_for_inference = name.find("ofi") != std::string::npos;
+    options.channels_last = name.find("channels_last") != std::string::npos;
     auto model = infer::TorchModel::Load(model_file, options);
     if (!model.ok()) {
       std::fprintf(stderr, "%s\n", model.status().ToString().c_str());
       return 1;
     }
-    auto out = model->Forward(input);  // warm-up (profiling runs, weight packing)
+    // Two warm-up passes: the profiling executor records shapes, then optimises the graph.
+    Result<infer::FloatTensor> out = model->Forward(input);
+    if (out.ok()) out = model->Forward(input);
     if (!out.ok()) {
       std::fprintf(stderr, "%s\n", out.status().ToString().c_str());
       return 1;
     }
-    double best = 1e30;
-    for (int b = 0; b < batches; ++b) {
+    Variant v{name, std::move(*model), {}, 0};
+    if (reference.empty()) reference = out->data;
+    for (size_t i = 0; i < reference.size() && i < out->data.size(); ++i) {
+      v.max_diff = std::max(v.max_diff, double(std::fabs(reference[i] - out->data[i])));
+    }
+    all.push_back(std::move(v));
+  }
+  // Rounds interleave the variants, so that a load spike hits them alike; the minimum over
+  // rounds is the figure least disturbed by other processes.
+  for (int r = 0; r < rounds; ++r) {
+    for (Variant& v : all) {
       const auto t0 = Clock::now();
-      if (!model->Forward(input).ok()) return 1;
-      best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
+      if (!v.model.Forward(input).ok()) return 1;
+      v.seconds.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
     }
-    double max_diff = 0;
-    if (reference.empty()) {
-      reference = out->data;
-    } else {
-      for (size_t i = 0; i < reference.size() && i < out->data.size(); ++i) {
-        max_diff = std::max(max_diff, double(std::fabs(reference[i] - out->data[i])));
-      }
-    }
-    std::printf("%-24s %7.0f ms per window (batch 4, %d threads, best of %d); max |diff| vs "
-                "first %.2e%s\n",
-                variant.c_str(), 1000 * best / 4, threads, batches, max_diff,
-                model->options().freeze == options.freeze ? "" : " (not frozen)");
-    std::fflush(stdout);
+  }
+  for (Variant& v : all) {
+    std::sort(v.seconds.begin(), v.seconds.end());
+    std::printf("%-24s %6.0f ms per window best, %6.0f median (batch 4, %d threads, %d rounds); "
+                "max |diff| vs %s %.2e\n",
+                v.name.c_str(), 1000 * v.seconds.front() / 4,
+                1000 * v.seconds[v.seconds.size() / 2] / 4, threads, rounds,
+                all.front().name.c_str(), v.max_diff);
   }
   std::printf("load average after: %s\n", LoadAverage().c_str());
   return 0;
