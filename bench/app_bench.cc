@@ -115,6 +115,13 @@ double LogValue(const std::string& log, const std::string& key) {
   return std::atof(log.c_str() + at + key.size() + 2);
 }
 
+// User + system CPU seconds of this process (all threads).
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + 1e-6 * (u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
 infer::FloatTensor RandomBatch(int batch, uint32_t seed) {
   infer::FloatTensor t;
   t.shape = {batch, 1, 96, 96, 96};
@@ -127,6 +134,7 @@ infer::FloatTensor RandomBatch(int batch, uint32_t seed) {
 
 struct ComputeBound {
   double seconds = 0;
+  double cpu_seconds = 0;  // user + system, all threads
   double peak_mib = 0;
 };
 
@@ -140,6 +148,7 @@ Result<ComputeBound> RunComputeBound(const fs::path& model_file, int64_t windows
   const infer::FloatTensor last = RandomBatch(rest > 0 ? rest : 1, 2);
   OPENHI_RETURN_IF_ERROR(model.Forward(full).status());  // warm-up, as the app's first batch
   ResetPeakRss();
+  const double c0 = CpuSeconds();
   const auto t0 = Clock::now();
   for (int64_t done = 0; done + batch <= windows; done += batch) {
     OPENHI_RETURN_IF_ERROR(model.Forward(full).status());
@@ -147,6 +156,7 @@ Result<ComputeBound> RunComputeBound(const fs::path& model_file, int64_t windows
   if (rest > 0) OPENHI_RETURN_IF_ERROR(model.Forward(last).status());
   ComputeBound b;
   b.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  b.cpu_seconds = CpuSeconds() - c0;
   b.peak_mib = PeakRssMiB();
   return b;
 }
@@ -177,7 +187,9 @@ int RunApp(const std::map<std::string, std::string>& args, int threads) {
   SetLogLevel(LogLevel::kInfo);
   const fs::path log_file = paths.output.string() + ".log";
   StderrCapture capture(log_file);
+  const double cpu0 = CpuSeconds();
   auto summary = runner::RunAppPackage(package, paths, static_cast<size_t>(threads));
+  const double app_cpu = CpuSeconds() - cpu0;
   const std::string log = capture.Finish();
   fs::remove(log_file);
   if (!summary.ok()) {
@@ -233,6 +245,9 @@ int RunApp(const std::map<std::string, std::string>& args, int threads) {
               summary->total_seconds / bound->seconds, kGoalRatio, peak_gib, kGoalPeakGiB,
               kRefEndToEndS / summary->total_seconds, kRefSlidingWindowS / sw,
               kRefPostS / post, seg_s > 0 ? kRefSegS / seg_s : 0.0);
+  // CPU time is less disturbed than wall time by other processes on a shared machine.
+  std::printf("CPU seconds (user + system): end to end %.2f, compute bound %.2f, ratio %.2f\n",
+              app_cpu, bound->cpu_seconds, app_cpu / bound->cpu_seconds);
   std::printf("outputs in %s:", paths.output.c_str());
   for (const fs::path& p : summary->outputs) std::printf(" %s", p.c_str());
   std::printf("\nload average after: %s\n", LoadAverage().c_str());
@@ -253,6 +268,7 @@ int RunForward(const std::map<std::string, std::string>& args, int threads) {
     std::string name;
     infer::TorchModel model;
     std::vector<double> seconds;
+    std::vector<double> cpu_seconds;  // user + system of the whole process
     double max_diff = 0;
   };
   std::vector<Variant> all;
@@ -276,7 +292,7 @@ int RunForward(const std::map<std::string, std::string>& args, int threads) {
       std::fprintf(stderr, "%s\n", out.status().ToString().c_str());
       return 1;
     }
-    Variant v{name, std::move(*model), {}, 0};
+    Variant v{name, std::move(*model), {}, {}, 0};
     if (reference.empty()) reference = out->data;
     for (size_t i = 0; i < reference.size() && i < out->data.size(); ++i) {
       v.max_diff = std::max(v.max_diff, double(std::fabs(reference[i] - out->data[i])));
@@ -287,17 +303,21 @@ int RunForward(const std::map<std::string, std::string>& args, int threads) {
   // rounds is the figure least disturbed by other processes.
   for (int r = 0; r < rounds; ++r) {
     for (Variant& v : all) {
+      const double c0 = CpuSeconds();
       const auto t0 = Clock::now();
       if (!v.model.Forward(input).ok()) return 1;
       v.seconds.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+      v.cpu_seconds.push_back(CpuSeconds() - c0);
     }
   }
   for (Variant& v : all) {
     std::sort(v.seconds.begin(), v.seconds.end());
-    std::printf("%-24s %6.0f ms per window best, %6.0f median (batch 4, %d threads, %d rounds); "
-                "max |diff| vs %s %.2e\n",
+    std::sort(v.cpu_seconds.begin(), v.cpu_seconds.end());
+    std::printf("%-24s %6.0f ms per window best, %6.0f median, CPU %6.0f ms median (batch 4, "
+                "%d threads, %d rounds); max |diff| vs %s %.2e\n",
                 v.name.c_str(), 1000 * v.seconds.front() / 4,
-                1000 * v.seconds[v.seconds.size() / 2] / 4, threads, rounds,
+                1000 * v.seconds[v.seconds.size() / 2] / 4,
+                1000 * v.cpu_seconds[v.cpu_seconds.size() / 2] / 4, threads, rounds,
                 all.front().name.c_str(), v.max_diff);
   }
   std::printf("load average after: %s\n", LoadAverage().c_str());

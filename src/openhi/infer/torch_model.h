@@ -14,7 +14,8 @@ namespace openhi::infer {
 
 // How a loaded module is prepared for inference. Every setting keeps the model's outputs
 // within float tolerance of the module as saved (bench/README.md "bench/app" lists what each
-// one gains on the spleen UNet).
+// one gains on the spleen UNet). A default-constructed value leaves the module as saved;
+// TorchModel::DefaultOptions() is what Load(path) applies.
 struct TorchModelOptions {
   // torch::jit::freeze: parameters and attributes become constants and the frozen-graph
   // optimisations run (batch norm that follows a convolution is folded into its weights, as
@@ -38,8 +39,8 @@ class TorchModel {
   // is not a regular file; InvalidArgument when it is not a readable TorchScript archive.
   static Result<TorchModel> Load(const std::filesystem::path& path,
                                  const TorchModelOptions& options);
-  // Load with the default options: the fastest configuration that keeps outputs within float
-  // tolerance (DefaultOptions()).
+  // Load with DefaultOptions(): the fastest configuration measured that keeps outputs within
+  // float tolerance (today: freeze).
   static Result<TorchModel> Load(const std::filesystem::path& path);
   static TorchModelOptions DefaultOptions();
 
