@@ -39,18 +39,18 @@ echo "== compute bound: TorchModel preparations (per window, batch 4, $THREADS t
   --variants plain,freeze,freeze+ofi,channels_last,freeze+channels_last
 
 echo
-echo "== compute bound: thread and allocator settings (default preparation: freeze) =="
+echo "== compute bound: thread and allocator settings (default preparation) =="
 for setting in "BASELINE=none" "OMP_NUM_THREADS=$THREADS" "OPENBLAS_NUM_THREADS=1" \
                "OMP_WAIT_POLICY=PASSIVE" ; do
   echo "-- $setting"
   env $setting "$BENCH" --forward "$work/models/model.ts" --threads "$THREADS" \
-    --batches "$BATCHES" --variants freeze | grep "per window"
+    --batches "$BATCHES" --variants plain | grep "per window"
 done
 JEMALLOC=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 if [[ -e $JEMALLOC ]]; then
   echo "-- LD_PRELOAD=$JEMALLOC"
   LD_PRELOAD=$JEMALLOC "$BENCH" --forward "$work/models/model.ts" --threads "$THREADS" \
-    --batches "$BATCHES" --variants freeze | grep "per window"
+    --batches "$BATCHES" --variants plain | grep "per window"
 else
   echo "-- jemalloc: libjemalloc2 not installed, skipped"
 fi

@@ -40,7 +40,7 @@ class TorchModel {
   static Result<TorchModel> Load(const std::filesystem::path& path,
                                  const TorchModelOptions& options);
   // Load with DefaultOptions(): the fastest configuration measured that keeps outputs within
-  // float tolerance (today: freeze).
+  // float tolerance (today: the module as saved).
   static Result<TorchModel> Load(const std::filesystem::path& path);
   static TorchModelOptions DefaultOptions();
 
