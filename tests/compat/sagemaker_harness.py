@@ -1,10 +1,11 @@
 """Starts what the SageMaker hosting compatibility tests talk to: moto (S3) and
-`openhi endpoint serve --runner echo` on free loopback ports, plus `openhi endpoint worker`
-processes. Packages are built here with tarfile (app.json steers the echo runner, see
-src/openhi/hosting/echo_runner.h).
+`openhi endpoint serve --runner echo` (or `--runner app`, see Endpoint) on free loopback ports,
+plus `openhi endpoint worker` processes. Echo packages are built here with tarfile (app.json
+steers the echo runner, see src/openhi/hosting/echo_runner.h).
 
 Environment: OPENHI_BIN (path of build/openhi).
 """
+import collections
 import io
 import json
 import os
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -67,12 +69,18 @@ class Moto:
 class Endpoint:
     """One `openhi endpoint serve` (restartable) over a temporary model folder and data dir."""
 
-    def __init__(self, extra_args=(), s3_endpoint=None, workers=1):
+    def __init__(self, extra_args=(), s3_endpoint=None, workers=1, runner="echo",
+                 store_endpoint=None):
+        """runner: the hidden --runner (echo, or app for real app packages, which read image
+        sets from store_endpoint signing with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY of
+        env_with_credentials())."""
         self.tmp = tempfile.mkdtemp(prefix="openhi_sm_")
         self.model_dir = os.path.join(self.tmp, "models")
         self.data_dir = os.path.join(self.tmp, "data")
         os.makedirs(self.model_dir)
         self.s3_endpoint = s3_endpoint
+        self.runner = runner
+        self.store_endpoint = store_endpoint
         self.extra_args = list(extra_args)
         self.workers = workers
         self.workers_procs = []
@@ -80,9 +88,11 @@ class Endpoint:
         self.start()
 
     def common_args(self):
-        args = ["--runner", "echo", "--model-dir", self.model_dir, "--data-dir", self.data_dir]
+        args = ["--runner", self.runner, "--model-dir", self.model_dir, "--data-dir", self.data_dir]
         if self.s3_endpoint:
             args += ["--s3-endpoint", self.s3_endpoint]
+        if self.store_endpoint:
+            args += ["--store-endpoint", self.store_endpoint]
         return args
 
     def start(self, workers=None):
@@ -96,6 +106,10 @@ class Endpoint:
         if not line:
             raise RuntimeError("endpoint serve did not start: " + self.server.stderr.read())
         info = json.loads(line)
+        # Drain stderr (the app runner logs every operator): a full pipe would block the server.
+        self.log = log = collections.deque(maxlen=200)
+        stderr = self.server.stderr
+        threading.Thread(target=lambda: log.extend(stderr), daemon=True).start()
         self.port = info["port"]
         self.output_uri = info["output"]
         self.failure_uri = info["failures"]

@@ -152,6 +152,7 @@ Status Application::Run(const AppContext& context) {
   for (const Flow& f : flows_) ++pending_consumers[{f.from, f.output}];
 
   for (Operator* op : ExecutionOrder()) {
+    if (context.cancelled()) return CancelledError("the app stopped before " + op->name());
     const OperatorSpec& spec = op->spec();
     std::map<std::string, PortValue, std::less<>> inputs;
     std::vector<const Flow*> incoming;

@@ -12,7 +12,9 @@
 // topological order (ties in the order operators were added), sequentially on the calling
 // thread. An operator runs when all its upstream operators have run; a required input whose
 // upstream emitted nothing fails with kFailedPrecondition. Values are released as soon as
-// their last consumer has run. The first failure stops the graph and is returned as
+// their last consumer has run. Before each operator the context's cancellation token is
+// checked: a cancelled run stops with CancelledError ("cancelled: the app stopped before <op>").
+// The first failure stops the graph and is returned as
 // "<operator>: <message>" or "<operator>/<port>: <message>" with its code kept.
 //
 // Thread safety: compose and run from one thread. Operators may use ctx.thread_pool().

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "openhi/app/resource_cache.h"
 #include "openhi/app/test_operators.h"
 
 namespace openhi::app {
@@ -225,6 +230,107 @@ TEST(Application, LogObserverSeesOperatorName) {
   });
   ASSERT_TRUE(app.Run(ctx).ok());
   EXPECT_EQ(warnings, std::vector<std::string>{"w:careful"});
+}
+
+TEST(Application, CancelledRunStopsBeforeTheNextOperator) {
+  // The first operator cancels the token (as a deadline would pass mid-run): the second never
+  // runs, and the run reports cancellation naming it.
+  CancellationToken token;
+  class CancellingOp : public Operator {
+   public:
+    explicit CancellingOp(CancellationToken* token) : token_(token) {}
+    void Setup(OperatorSpec& spec) override { spec.Output<int64_t>("out"); }
+    Status Compute(InputContext&, OutputContext& out, ExecutionContext& ctx) override {
+      EXPECT_FALSE(ctx.cancelled());
+      token_->Cancel();
+      EXPECT_TRUE(ctx.cancelled());
+      return out.Emit<int64_t>("out", 1);
+    }
+
+   private:
+    CancellationToken* token_;
+  };
+  Application app;
+  auto seen = std::make_shared<std::vector<int64_t>>();
+  ASSERT_TRUE(app.AddOperator<CancellingOp>("first", &token).ok());
+  ASSERT_TRUE(app.AddOperator<SinkOp>("second", seen).ok());
+  ASSERT_TRUE(app.AddFlow("first", "out", "second", "in").ok());
+  AppContext ctx;
+  ctx.set_cancellation(&token);
+  Status s = app.Run(ctx);
+  EXPECT_TRUE(IsCancelledError(s)) << s.ToString();
+  EXPECT_NE(s.message().find("second"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(seen->empty());
+}
+
+TEST(Application, ExpiredDeadlineStopsBeforeTheFirstOperator) {
+  CancellationToken expired(CancellationToken::Clock::now());
+  Application app;
+  auto seen = std::make_shared<std::vector<int64_t>>();
+  ASSERT_TRUE(app.AddOperator<SourceOp>("a").ok());
+  ASSERT_TRUE(app.AddOperator<SinkOp>("b", seen).ok());
+  ASSERT_TRUE(app.AddFlow("a", "out", "b", "in").ok());
+  AppContext ctx;
+  ctx.set_cancellation(&expired);
+  EXPECT_TRUE(expired.DeadlinePassed());
+  EXPECT_TRUE(IsCancelledError(app.Run(ctx)));
+  EXPECT_TRUE(seen->empty());
+  // Without a token the same graph runs.
+  Application again;
+  ASSERT_TRUE(again.AddOperator<SourceOp>("a").ok());
+  ASSERT_TRUE(again.AddOperator<SinkOp>("b", seen).ok());
+  ASSERT_TRUE(again.AddFlow("a", "out", "b", "in").ok());
+  EXPECT_TRUE(again.Run(AppContext()).ok());
+  EXPECT_EQ(seen->size(), 1u);
+}
+
+TEST(ResourceCache, CreatesOnceSharesAndDoesNotCacheFailures) {
+  ResourceCache cache;
+  int made = 0;
+  auto make = [&]() -> Result<std::shared_ptr<const std::string>> {
+    ++made;
+    return std::make_shared<const std::string>("weights");
+  };
+  auto a = cache.GetOrCreate<std::string>("model:/a", make);
+  auto b = cache.GetOrCreate<std::string>("model:/a", make);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(made, 1);
+  EXPECT_EQ(a->get(), b->get());  // the same object, not a copy
+  EXPECT_EQ(**b, "weights");
+
+  auto fail = [&]() -> Result<std::shared_ptr<const std::string>> {
+    ++made;
+    return NotFound("no such model");
+  };
+  EXPECT_EQ(cache.GetOrCreate<std::string>("model:/missing", fail).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(cache.GetOrCreate<std::string>("model:/missing", fail).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(made, 3);  // a failure is retried, not remembered
+  EXPECT_EQ(cache.size(), 1u);
+
+  auto as_int = [&]() -> Result<std::shared_ptr<const int>> { return std::make_shared<const int>(1); };
+  EXPECT_EQ(cache.GetOrCreate<int>("model:/a", as_int).status().code(),
+            StatusCode::kFailedPrecondition);
+}
+
+TEST(ResourceCache, ConcurrentFirstUsesCreateOnce) {
+  ResourceCache cache;
+  std::atomic<int> made{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      auto v = cache.GetOrCreate<int>("k", [&]() -> Result<std::shared_ptr<const int>> {
+        made.fetch_add(1);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        return std::make_shared<const int>(7);
+      });
+      EXPECT_TRUE(v.ok());
+      EXPECT_EQ(**v, 7);
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(made.load(), 1);
 }
 
 }  // namespace

@@ -33,8 +33,11 @@ namespace {
 // AHIDataLoaderOperator reads from the input path, as in the AWS blog), the app writes into
 // scratch_dir (one sub-folder per image set when the request names several). The AHI endpoint
 // comes from --store-endpoint through AWS_ENDPOINT_URL_MEDICAL_IMAGING.
-// Limits: RunAppPackage has no cancellation hook, so InvocationTimeoutSeconds is enforced only
-// when the run returns; each run reloads app.json and the TorchScript model.
+// The invocation's token (InvocationTimeoutSeconds) is handed to the run: it stops between
+// operators, inside image-set transfers and between forward passes. The LoadedModel keeps a
+// ResourceCache, so the TorchScript model is loaded on the first invocation only (app.json is
+// re-read per run: it is small, and the graph holds per-run state).
+// Per-operator peak RSS is not tracked (concurrent runs share the process).
 class AppPackageRunner : public hosting::ModelRunner {
  public:
   explicit AppPackageRunner(size_t threads) : threads_(threads) {}
@@ -56,7 +59,7 @@ class AppPackageRunner : public hosting::ModelRunner {
     const auto& model = dynamic_cast<const Model&>(loaded);
     nlohmann::json runs = nlohmann::json::array();
     for (size_t i = 0; i < in.inputs.size(); ++i) {
-      if (in.cancel->cancelled()) return Status(StatusCode::kDeadlineExceeded, "cancelled");
+      if (in.cancel->IsCancelled()) return CancelledError("app run");
       const hosting::ImageSetRef& ref = in.inputs[i];
       const fs::path input = in.work_dir / ("input" + std::to_string(i));
       nlohmann::json reference{{"datastoreId", ref.datastore_id}, {"imageSetId", ref.image_set_id}};
@@ -67,9 +70,23 @@ class AppPackageRunner : public hosting::ModelRunner {
       paths.output = in.inputs.size() == 1 ? in.scratch_dir : in.scratch_dir / ref.image_set_id;
       paths.model.clear();  // the package's own models
       paths.workdir = in.work_dir / ("work" + std::to_string(i));
+      runner::RunOptions options;
+      options.threads = threads_;
+      options.per_operator_peak_rss = false;
+      options.cancel = in.cancel;
+      options.resources = model.resources;
       OPENHI_ASSIGN_OR_RETURN(runner::RunSummary summary,
-                              runner::RunAppPackage(model.info.root, paths, threads_));
-      runs.push_back(runner::RunSummaryToJson(summary));
+                              runner::RunAppPackage(model.info.root, paths, options));
+      // The client sees result names as in the response's "outputs" (relative to the
+      // uploaded folder), never the server's own scratch paths (deleted after the upload).
+      nlohmann::json run = runner::RunSummaryToJson(summary);
+      run.erase("paths");
+      run["outputs"] = nlohmann::json::array();
+      const fs::path prefix = paths.output.lexically_relative(in.scratch_dir);
+      for (const fs::path& output : summary.outputs) {
+        run["outputs"].push_back((prefix / output).lexically_normal().generic_string());
+      }
+      runs.push_back(std::move(run));
     }
     hosting::InvocationResult result;
     result.summary = {{"app", model.info.name}, {"version", model.info.version},
@@ -80,6 +97,7 @@ class AppPackageRunner : public hosting::ModelRunner {
  private:
   struct Model : hosting::LoadedModel {
     app::PackageInfo info;
+    std::shared_ptr<app::ResourceCache> resources = std::make_shared<app::ResourceCache>();
     uint64_t bytes = 0;
     uint64_t size_bytes() const override { return bytes; }
   };

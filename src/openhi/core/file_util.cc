@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "openhi/core/ids.h"
 
@@ -51,42 +52,83 @@ Result<Bytes> ReadFile(const fs::path& path) {
   return out;
 }
 
-Status WriteFileAtomic(const fs::path& path, ByteView data, Durability durability) {
+AtomicFileWriter::AtomicFileWriter(fs::path target, fs::path temp, int fd,
+                                   Durability durability)
+    : target_(std::move(target)), temp_(std::move(temp)), fd_(fd), durability_(durability) {}
+
+AtomicFileWriter::AtomicFileWriter(AtomicFileWriter&& other) noexcept
+    : target_(std::move(other.target_)),
+      temp_(std::move(other.temp_)),
+      fd_(std::exchange(other.fd_, -1)),
+      durability_(other.durability_),
+      written_(other.written_) {}
+
+AtomicFileWriter::~AtomicFileWriter() { Abandon(); }
+
+void AtomicFileWriter::Abandon() {
+  if (fd_ < 0) return;
+  ::close(fd_);
+  fd_ = -1;
+  ::unlink(temp_.c_str());
+}
+
+Result<AtomicFileWriter> AtomicFileWriter::Create(const fs::path& path, Durability durability) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   if (ec) return Internal("create_directories " + path.parent_path().string() + ": " + ec.message());
-  fs::path tmp = path;
-  tmp += ".tmp-" + NewId().substr(0, 8);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoStatus("create", tmp);
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+  fs::path temp = path;
+  temp += ".tmp-" + NewId().substr(0, 8);
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoStatus("create", temp);
+  return AtomicFileWriter(path, std::move(temp), fd, durability);
+}
+
+Status AtomicFileWriter::Append(ByteView data) {
+  if (fd_ < 0) return FailedPrecondition("append to " + target_.string() + ": writer is closed");
+  for (size_t off = 0; off < data.size();) {
+    const ssize_t n = ::write(fd_, data.data() + off, data.size() - off);
     if (n < 0) {
       if (errno == EINTR) continue;
-      Status s = ErrnoStatus("write", tmp);
-      ::close(fd);
-      ::unlink(tmp.c_str());
+      Status s = ErrnoStatus("write", temp_);
+      Abandon();
       return s;
     }
     off += static_cast<size_t>(n);
   }
-  if (durability == Durability::kStartWriteback) {
-    ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);  // advisory: errors surface at syncfs
+  if (durability_ != Durability::kNone && !data.empty()) {
+    // Advisory: errors surface at fsync (kFsync) or at a later syncfs (kStartWriteback).
+    ::sync_file_range(fd_, static_cast<off_t>(written_), static_cast<off_t>(data.size()),
+                      SYNC_FILE_RANGE_WRITE);
   }
-  if (durability == Durability::kFsync && ::fsync(fd) != 0) {
-    Status s = ErrnoStatus("fsync", tmp);
-    ::close(fd);
-    ::unlink(tmp.c_str());
+  written_ += data.size();
+  return Status::Ok();
+}
+
+Status AtomicFileWriter::Commit() {
+  if (fd_ < 0) return FailedPrecondition("commit " + target_.string() + ": writer is closed");
+  if (durability_ == Durability::kFsync && ::fsync(fd_) != 0) {
+    Status s = ErrnoStatus("fsync", temp_);
+    Abandon();
     return s;
   }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status s = ErrnoStatus("rename", path);
-    ::unlink(tmp.c_str());
+  const int fd = std::exchange(fd_, -1);
+  if (::close(fd) != 0) {
+    Status s = ErrnoStatus("close", temp_);
+    ::unlink(temp_.c_str());
+    return s;
+  }
+  if (::rename(temp_.c_str(), target_.c_str()) != 0) {
+    Status s = ErrnoStatus("rename", target_);
+    ::unlink(temp_.c_str());
     return s;
   }
   return Status::Ok();
+}
+
+Status WriteFileAtomic(const fs::path& path, ByteView data, Durability durability) {
+  OPENHI_ASSIGN_OR_RETURN(AtomicFileWriter writer, AtomicFileWriter::Create(path, durability));
+  OPENHI_RETURN_IF_ERROR(writer.Append(data));
+  return writer.Commit();
 }
 
 Status SyncDirectory(const fs::path& dir) {

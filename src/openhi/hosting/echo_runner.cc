@@ -28,11 +28,11 @@ uint64_t FolderBytes(const std::filesystem::path& dir) {
   return total;
 }
 
-// Sleeps `ms`, returning early with kDeadlineExceeded when `cancel` fires.
-Status SleepCancellable(int64_t ms, const CancelToken& cancel) {
+// Sleeps `ms`, returning early with CancelledError when `cancel` fires.
+Status SleepCancellable(int64_t ms, const CancellationToken& cancel) {
   auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
   while (std::chrono::steady_clock::now() < until) {
-    if (cancel.cancelled()) return {StatusCode::kDeadlineExceeded, "echo: cancelled"};
+    if (cancel.IsCancelled()) return CancelledError("echo");
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return Status::Ok();

@@ -8,7 +8,7 @@
 //   "fail_load":    Load() fails with kInvalidArgument and this message
 //   "fail_invoke":  Invoke() fails with kInternal and this message
 //   "throw_invoke": Invoke() throws std::runtime_error with this message
-//   "sleep_ms":     Invoke() sleeps this long first (polling the CancelToken every 5 ms)
+//   "sleep_ms":     Invoke() sleeps this long first (polling the CancellationToken every 5 ms)
 // A request body may carry {"echo": {"sleep_ms": N}} too (added to the model's sleep).
 //
 // Invoke() writes scratch_dir/result.json ({"model", "inferenceId", "inputs": [...]}) and returns

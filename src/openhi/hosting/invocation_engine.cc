@@ -140,7 +140,7 @@ InvocationOutcome InvocationEngine::RunWithSlot(const InvocationRequest& request
   }
   input.scratch_dir = scratch.path / "out";
   input.work_dir = scratch.path / "work";
-  CancelToken cancel(deadline);
+  CancellationToken cancel(deadline);
   input.cancel = &cancel;
 
   Result<InvocationResult> result = Internal("unset");
@@ -151,7 +151,7 @@ InvocationOutcome InvocationEngine::RunWithSlot(const InvocationRequest& request
   } catch (...) {
     result = Internal("the model threw a non-standard exception");
   }
-  if (cancel.deadline_passed()) {
+  if (cancel.DeadlinePassed()) {
     return Fail(Kind::kModel, 408,
                 {StatusCode::kDeadlineExceeded,
                  "the invocation did not finish within its timeout of " +

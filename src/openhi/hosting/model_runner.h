@@ -11,8 +11,6 @@
 // Thread safety: implementations must allow concurrent Invoke() calls on the same LoadedModel
 // and concurrent Load() calls of different folders. Exceptions escaping Load() or Invoke() are
 // caught by hosting and reported as model errors (a throwing model never takes the server down).
-#include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -21,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "openhi/core/cancellation.h"
 #include "openhi/core/status.h"
 
 namespace openhi::hosting {
@@ -31,25 +30,10 @@ struct ImageSetRef {
   std::string image_set_id;
 };
 
-// Cooperative cancellation: it fires when the invocation's deadline (InvocationTimeoutSeconds,
-// or the real-time limit) passes or when hosting calls Cancel() (server stopping). A runner
-// should poll cancelled() between steps and then return kDeadlineExceeded. Hosting cannot stop
-// a runner that never polls; it reports the timeout once the runner returns.
-class CancelToken {
- public:
-  using Clock = std::chrono::steady_clock;
-  explicit CancelToken(Clock::time_point deadline = Clock::time_point::max())
-      : deadline_(deadline) {}
-  bool cancelled() const {
-    return cancelled_.load(std::memory_order_relaxed) || Clock::now() >= deadline_;
-  }
-  bool deadline_passed() const { return Clock::now() >= deadline_; }
-  void Cancel() { cancelled_.store(true, std::memory_order_relaxed); }
-
- private:
-  std::atomic<bool> cancelled_{false};
-  const Clock::time_point deadline_;
-};
+// Cooperative cancellation is core's CancellationToken (core/cancellation.h): hosting gives each
+// invocation one whose deadline is InvocationTimeoutSeconds (or the real-time limit). A runner should poll it between steps and then return
+// CancelledError(). Hosting cannot stop a runner that never polls; it reports the timeout once
+// the runner returns.
 
 // A model ready to serve. Immutable after Load(); shared by concurrent invocations.
 class LoadedModel {
@@ -73,7 +57,7 @@ struct InvocationInput {
   // A second fresh, private folder for anything that is not a result (inputs the runner writes
   // for an app, temporary files); never uploaded, deleted afterwards.
   std::filesystem::path work_dir;
-  const CancelToken* cancel = nullptr;  // never null when hosting calls Invoke
+  const CancellationToken* cancel = nullptr;  // never null when hosting calls Invoke
 };
 
 struct InvocationResult {
@@ -92,7 +76,7 @@ class ModelRunner {
       const std::filesystem::path& package_dir) = 0;
 
   // Runs one request. Errors: kInvalidArgument (the request does not suit the app), kNotFound
-  // (an unknown image set), kDeadlineExceeded/kAborted (cancelled), anything else as a model
+  // (an unknown image set), CancelledError() or kDeadlineExceeded (cancelled), anything else as a model
   // failure. Every error becomes a ModelError (real-time) or a failure object (async).
   virtual Result<InvocationResult> Invoke(const LoadedModel& model,
                                           const InvocationInput& input) = 0;

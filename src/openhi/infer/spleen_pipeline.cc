@@ -107,7 +107,10 @@ Result<volume::Mask> RunSegmentation(const TorchModel& model, const volume::Volu
   sw.sw_batch_size = options.sw_batch_size;
   sw.overlap = options.overlap;
   SlidingWindowStats stats;
-  auto predictor = [&model](const FloatTensor& batch) { return model.Forward(batch); };
+  auto predictor = [&model, &options](const FloatTensor& batch) -> Result<FloatTensor> {
+    if (IsCancelled(options.cancel)) return CancelledError("segmentation (sliding window)");
+    return model.Forward(batch);
+  };
   OPENHI_ASSIGN_OR_RETURN(FloatTensor logits,
                           SlidingWindowInference(grid, plan.shape, sw, predictor, &stats));
   std::vector<float>().swap(grid);

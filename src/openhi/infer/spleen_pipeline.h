@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 
+#include "openhi/core/cancellation.h"
 #include "openhi/core/status.h"
 #include "openhi/infer/torch_model.h"
 #include "openhi/volume/geometry.h"
@@ -23,6 +24,9 @@ struct SpleenPipelineOptions {
   int sw_batch_size = 4;
   double overlap = 0.5;
   int threads = 2;  // libtorch intra-op threads (process-wide); 0 leaves the setting alone
+  // Checked before every forward pass (one batch of sw_batch_size windows); when set the run
+  // stops with CancelledError. Not owned; may be null.
+  const CancellationToken* cancel = nullptr;
 };
 
 struct StageTimings {

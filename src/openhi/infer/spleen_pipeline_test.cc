@@ -164,6 +164,20 @@ TEST_F(BandPipeline, Oblique) {
   ExpectSegments(Geometry({c, s, 0}, {-s, c, 0}, {1.2, 1.2, 2.5}));
 }
 
+TEST_F(BandPipeline, CancelledTokenStopsTheSlidingWindow) {
+  auto model = TorchModel::Load(*path_);
+  ASSERT_TRUE(model.ok());
+  const Phantom p = MakePhantom(Geometry({1, 0, 0}, {0, 1, 0}, {1.25, 1.25, 2.5}));
+  CancellationToken token;
+  token.Cancel();
+  SpleenPipelineOptions options;
+  options.cancel = &token;
+  StageTimings timings;
+  auto mask = RunSegmentation(*model, p.image, options, &timings);
+  EXPECT_TRUE(IsCancelledError(mask.status())) << mask.status().ToString();
+  EXPECT_EQ(timings.forward_s, 0);  // no forward pass ran
+}
+
 TEST_F(BandPipeline, RejectsInconsistentVolume) {
   auto model = TorchModel::Load(*path_);
   ASSERT_TRUE(model.ok());

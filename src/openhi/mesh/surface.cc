@@ -1,6 +1,7 @@
 // ExtractSurface: label -> cropped binary grid -> largest component -> marching cubes -> LPS.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "openhi/mesh/internal/binary_grid.h"
@@ -34,64 +35,95 @@ Status Validate(const volume::Mask& mask, std::optional<uint8_t> label) {
   return Status();
 }
 
+// The selected voxels of a label volume: `label` when given, else every non-zero voxel.
+struct IsLabel {
+  uint8_t label;
+  bool operator()(uint8_t v) const { return v == label; }
+};
+struct IsNonZero {
+  bool operator()(uint8_t v) const { return v != 0; }
+};
+
+// Inclusive box of the selected voxels; false when there are none. Row by row: a branch-free
+// "any" pass (vectorised), then the first and last hit of the rows that have one.
+template <typename Selected>
+bool BoundingBox(const volume::Mask& mask, Selected selected, std::array<size_t, 3>& lo,
+                 std::array<size_t, 3>& hi) {
+  const auto [nx, ny, nz] = mask.geometry.size;
+  lo = mask.geometry.size;
+  hi = {0, 0, 0};
+  bool found = false;
+  for (size_t k = 0; k < nz; ++k) {
+    for (size_t j = 0; j < ny; ++j) {
+      const uint8_t* row = mask.voxels.data() + mask.Index(0, j, k);
+      bool any = false;
+      for (size_t i = 0; i < nx; ++i) any |= selected(row[i]);
+      if (!any) continue;
+      size_t first = 0, last = nx - 1;
+      while (!selected(row[first])) ++first;
+      while (!selected(row[last])) --last;
+      found = true;
+      lo = {std::min(lo[0], first), std::min(lo[1], j), std::min(lo[2], k)};
+      hi = {std::max(hi[0], last), std::max(hi[1], j), std::max(hi[2], k)};
+    }
+  }
+  return found;
+}
+
+// The box [lo, hi] of the selection padded by one background voxel on every side: grid (x, y,
+// z) is mask voxel (x + lo[0] - 1, y + lo[1] - 1, z + lo[2] - 1). Every byte written once.
+template <typename Selected>
+internal::BinaryGrid PaddedGrid(const volume::Mask& mask, Selected selected,
+                                const std::array<size_t, 3>& lo, const std::array<size_t, 3>& hi) {
+  internal::BinaryGrid grid;
+  for (int a = 0; a < 3; ++a) grid.size[a] = hi[a] - lo[a] + 3;
+  const auto [gx, gy, gz] = grid.size;
+  grid.inside.resize(gx * gy * gz);  // uninitialised: filled below
+  uint8_t* out = grid.inside.data();
+  std::memset(out, 0, gx * gy);                       // plane z = 0
+  std::memset(out + (gz - 1) * gx * gy, 0, gx * gy);  // plane z = gz - 1
+  for (size_t z = 1; z + 1 < gz; ++z) {
+    uint8_t* plane = out + z * gx * gy;
+    std::memset(plane, 0, gx);                  // row y = 0
+    std::memset(plane + (gy - 1) * gx, 0, gx);  // row y = gy - 1
+    for (size_t y = 1; y + 1 < gy; ++y) {
+      uint8_t* row = plane + y * gx;
+      const uint8_t* in = mask.voxels.data() + mask.Index(lo[0], y + lo[1] - 1, z + lo[2] - 1);
+      row[0] = 0;
+      for (size_t x = 0; x + 2 < gx; ++x) row[x + 1] = selected(in[x]) ? 1 : 0;
+      row[gx - 1] = 0;
+    }
+  }
+  return grid;
+}
+
+// kNotFound with `none_selected` when no voxel is selected.
+template <typename Selected>
+Result<TriangleMesh> Surface(const volume::Mask& mask, Selected selected,
+                             const std::string& none_selected) {
+  std::array<size_t, 3> lo, hi;
+  if (!BoundingBox(mask, selected, lo, hi)) return NotFound(none_selected);
+  internal::BinaryGrid grid = PaddedGrid(mask, selected, lo, hi);
+  if (grid.inside.size() >= (size_t{1} << 32)) {
+    return InvalidArgument("surface: the label's bounding box has 2^32 voxels or more");
+  }
+  internal::KeepLargestComponent(grid);
+  internal::GridPlacement placement;
+  placement.geometry = &mask.geometry;
+  placement.box_low = lo;
+  // A left-handed index -> LPS map mirrors the surface: flip the winding to keep it outward.
+  placement.flip_winding = Determinant(mask.geometry.direction) < 0;
+  return internal::MarchingCubes(grid, placement);
+}
+
 }  // namespace
 
 Result<TriangleMesh> ExtractSurface(const volume::Mask& mask, std::optional<uint8_t> label) {
   OPENHI_RETURN_IF_ERROR(Validate(mask, label));
-  const volume::VolumeGeometry& g = mask.geometry;
-  auto selected = [&](uint8_t v) { return label ? v == *label : v != 0; };
-
-  // Bounding box of the selected voxels.
-  std::array<size_t, 3> lo = g.size, hi = {0, 0, 0};
-  bool any = false;
-  for (size_t k = 0; k < g.size[2]; ++k) {
-    for (size_t j = 0; j < g.size[1]; ++j) {
-      for (size_t i = 0; i < g.size[0]; ++i) {
-        if (!selected(mask.voxels[mask.Index(i, j, k)])) continue;
-        any = true;
-        const std::array<size_t, 3> p = {i, j, k};
-        for (int a = 0; a < 3; ++a) {
-          lo[a] = std::min(lo[a], p[a]);
-          hi[a] = std::max(hi[a], p[a]);
-        }
-      }
-    }
+  if (label) {
+    return Surface(mask, IsLabel{*label}, "surface: no voxel has label " + std::to_string(*label));
   }
-  if (!any) {
-    return NotFound(label ? "surface: no voxel has label " + std::to_string(*label)
-                          : std::string("surface: the mask is empty"));
-  }
-
-  // The box padded by one background voxel on every side: grid (x, y, z) is mask voxel
-  // (x + lo[0] - 1, y + lo[1] - 1, z + lo[2] - 1).
-  internal::BinaryGrid grid;
-  for (int a = 0; a < 3; ++a) grid.size[a] = hi[a] - lo[a] + 3;
-  grid.inside.assign(grid.size[0] * grid.size[1] * grid.size[2], 0);
-  for (size_t k = lo[2]; k <= hi[2]; ++k) {
-    for (size_t j = lo[1]; j <= hi[1]; ++j) {
-      for (size_t i = lo[0]; i <= hi[0]; ++i) {
-        grid.inside[grid.Index(i - lo[0] + 1, j - lo[1] + 1, k - lo[2] + 1)] =
-            selected(mask.voxels[mask.Index(i, j, k)]) ? 1 : 0;
-      }
-    }
-  }
-  internal::KeepLargestComponent(grid);
-  internal::IndexMesh index_mesh = internal::MarchingCubes(grid);
-
-  TriangleMesh out;
-  out.vertices.reserve(index_mesh.vertices.size());
-  for (const auto& v : index_mesh.vertices) {
-    const volume::Vec3 p = g.VoxelToLps(v[0] + double(lo[0]) - 1, v[1] + double(lo[1]) - 1,
-                                        v[2] + double(lo[2]) - 1);
-    out.vertices.push_back({float(p[0]), float(p[1]), float(p[2])});
-  }
-  // A left-handed index -> LPS map mirrors the surface: flip the winding to keep it outward.
-  const bool mirrored = Determinant(g.direction) < 0;
-  out.triangles = std::move(index_mesh.triangles);
-  if (mirrored) {
-    for (auto& t : out.triangles) std::swap(t[1], t[2]);
-  }
-  return out;
+  return Surface(mask, IsNonZero{}, "surface: the mask is empty");
 }
 
 }  // namespace openhi::mesh

@@ -115,12 +115,13 @@ Status ImageSetPixelSource::ForEachFrame(
         }
         return on_frame(ref_of_instance[frame.ref.instance], frame.ref.frame, *frame.decoded);
       },
-      options_);
+      options_, cancel_);
 }
 
 Result<ImageSetLoadResult> StudiesFromImageSet(std::shared_ptr<client::AhiClient> client,
                                                const client::ImageSetMetadata& metadata,
-                                               const client::RetrieveOptions& options) {
+                                               const client::RetrieveOptions& options,
+                                               const CancellationToken* cancel) {
   if (metadata.study_instance_uid().empty()) {
     return InvalidArgument("image set " + metadata.image_set_id() + " has no StudyInstanceUID");
   }
@@ -154,7 +155,8 @@ Result<ImageSetLoadResult> StudiesFromImageSet(std::shared_ptr<client::AhiClient
     for (size_t i : kept) series.instances.push_back(std::move(all[i]));
     result.instances_loaded += series.instances.size();
     series.pixels =
-        std::make_shared<ImageSetPixelSource>(client, metadata, s, std::move(kept), options);
+        std::make_shared<ImageSetPixelSource>(client, metadata, s, std::move(kept), options,
+                                              cancel);
     study.series.push_back(std::move(series));
   }
   result.studies.push_back(std::move(study));
@@ -163,15 +165,16 @@ Result<ImageSetLoadResult> StudiesFromImageSet(std::shared_ptr<client::AhiClient
 
 Result<ImageSetLoadResult> LoadImageSet(std::shared_ptr<client::AhiClient> client,
                                         const ImageSetRef& ref,
-                                        const client::RetrieveOptions& options) {
+                                        const client::RetrieveOptions& options,
+                                        const CancellationToken* cancel) {
   std::optional<std::string> version;
   if (!ref.version_id.empty()) version = ref.version_id;
-  OPENHI_ASSIGN_OR_RETURN(Bytes document,
-                          client->GetImageSetMetadata(ref.datastore_id, ref.image_set_id, version));
+  OPENHI_ASSIGN_OR_RETURN(Bytes document, client->GetImageSetMetadata(
+                                              ref.datastore_id, ref.image_set_id, version, cancel));
   OPENHI_ASSIGN_OR_RETURN(client::ImageSetMetadata metadata,
                           client::ImageSetMetadata::Parse(document));
   document = Bytes();
-  return StudiesFromImageSet(std::move(client), metadata, options);
+  return StudiesFromImageSet(std::move(client), metadata, options, cancel);
 }
 
 void ImageSetLoaderOperator::Setup(app::OperatorSpec& spec) {
@@ -216,7 +219,8 @@ Status ImageSetLoaderOperator::Compute(app::InputContext& in, app::OutputContext
   ctx.LogInfo("loading image set datastore=" + ref.datastore_id + " image_set=" + ref.image_set_id);
   client::RetrieveOptions options;
   options.decode_threads = ctx.app().threads();
-  OPENHI_ASSIGN_OR_RETURN(ImageSetLoadResult loaded, LoadImageSet(std::move(client), ref, options));
+  OPENHI_ASSIGN_OR_RETURN(ImageSetLoadResult loaded,
+                          LoadImageSet(std::move(client), ref, options, ctx.cancellation()));
   for (const std::string& w : loaded.warnings) ctx.LogWarn(w);
   size_t series_count = 0;
   for (const DicomStudy& s : loaded.studies) series_count += s.series.size();

@@ -50,14 +50,17 @@ class ImageSetPixelSource : public PixelSource {
  public:
   // `instances[n]` = the index, in metadata.series()[series_index].instances, of the series'
   // n-th DicomInstanceRef.
+  // `cancel` (may be null) stops ForEachFrame (IsCancelledError); it must outlive every
+  // ForEachFrame call (the app run's token does: pixel sources are read within the run).
   ImageSetPixelSource(std::shared_ptr<client::AhiClient> client, client::ImageSetMetadata metadata,
                       size_t series_index, std::vector<size_t> instances,
-                      client::RetrieveOptions options)
+                      client::RetrieveOptions options, const CancellationToken* cancel = nullptr)
       : client_(std::move(client)),
         metadata_(std::move(metadata)),
         series_index_(series_index),
         instances_(std::move(instances)),
-        options_(options) {}
+        options_(options),
+        cancel_(cancel) {}
 
   Status ForEachFrame(
       const std::function<Status(size_t, uint32_t, const codec::Image&)>& on_frame) const override;
@@ -68,6 +71,7 @@ class ImageSetPixelSource : public PixelSource {
   size_t series_index_;
   std::vector<size_t> instances_;
   client::RetrieveOptions options_;
+  const CancellationToken* cancel_;
 };
 
 struct ImageSetLoadResult {
@@ -77,16 +81,19 @@ struct ImageSetLoadResult {
 };
 
 // The study list of an already parsed image set; pixel sources fetch through `client` with
-// `options`. Errors: kInvalidArgument when the document has no StudyInstanceUID.
+// `options` and `cancel` (see ImageSetPixelSource). Errors: kInvalidArgument when the
+// document has no StudyInstanceUID.
 Result<ImageSetLoadResult> StudiesFromImageSet(std::shared_ptr<client::AhiClient> client,
                                                const client::ImageSetMetadata& metadata,
-                                               const client::RetrieveOptions& options = {});
+                                               const client::RetrieveOptions& options = {},
+                                               const CancellationToken* cancel = nullptr);
 
 // GetImageSetMetadata + ImageSetMetadata::Parse + StudiesFromImageSet. Errors: the client's
 // (kNotFound for an unknown datastore or image set, ...), the parser's.
 Result<ImageSetLoadResult> LoadImageSet(std::shared_ptr<client::AhiClient> client,
                                         const ImageSetRef& ref,
-                                        const client::RetrieveOptions& options = {});
+                                        const client::RetrieveOptions& options = {},
+                                        const CancellationToken* cancel = nullptr);
 
 // Operator type "AHIDataLoaderOperator".
 //   input  json_file         std::filesystem::path, optional: the reference file; overrides

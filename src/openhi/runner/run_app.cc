@@ -171,6 +171,8 @@ Result<RunSummary> RunAppPackage(const fs::path& package_or_dir, const app::AppP
   }
   const Snapshot before = FilesUnder(summary.paths.output);
   app::AppContext context(summary.paths, options.threads);
+  context.set_cancellation(options.cancel);
+  context.set_resources(options.resources);
   auto warnings = std::make_shared<std::vector<std::string>>();
   auto warnings_mu = std::make_shared<std::mutex>();
   context.set_log_observer(

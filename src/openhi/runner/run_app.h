@@ -25,6 +25,8 @@
 #include "openhi/app/app_paths.h"
 #include "openhi/app/operator_registry.h"
 #include "openhi/app/package.h"
+#include "openhi/app/resource_cache.h"
+#include "openhi/core/cancellation.h"
 #include "openhi/core/status.h"
 
 namespace openhi::runner {
@@ -60,6 +62,14 @@ struct RunOptions {
   // see the peak since the last reset; RunSummary::peak_rss_bytes stays the true peak of the
   // run. false: OperatorRun::peak_rss_bytes is the process peak so far (monotonic).
   bool per_operator_peak_rss = true;
+  // Stops the run between operators, and inside the image-set loader's transfers and the
+  // segmentation's forward passes; the run then fails with CancelledError
+  // (core/cancellation.h). Not owned; may be null.
+  const CancellationToken* cancel = nullptr;
+  // Loaded models and other resources kept across runs of the same package (app/
+  // resource_cache.h): the TorchScript model is loaded on the first run only. null: every run
+  // loads its own.
+  std::shared_ptr<app::ResourceCache> resources;
 };
 
 // Errors: kNotFound when package_or_dir does not exist; UnpackPackage's / InspectPackage's;

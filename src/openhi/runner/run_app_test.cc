@@ -204,6 +204,43 @@ TEST_F(RunAppTest, RunsTheImageSetVariantThroughAServedStoreWithTheSameResult) {
   ::unsetenv("AWS_ENDPOINT_URL_MEDICAL_IMAGING");
 }
 
+TEST_F(RunAppTest, ASharedResourceCacheLoadsTheModelOnceAcrossRuns) {
+  ASSERT_NE(phantom_, nullptr);
+  auto unpacked = app::UnpackPackage(*dir_ / "spleen.tar.gz", *dir_ / "pkg_cached");
+  ASSERT_TRUE(unpacked.ok()) << unpacked.status().ToString();
+  RunOptions options;
+  options.threads = 2;
+  options.resources = std::make_shared<app::ResourceCache>();
+  volume::Mask first;
+  for (int run = 0; run < 2; ++run) {
+    const fs::path out = *dir_ / ("out_cached" + std::to_string(run));
+    auto summary = RunAppPackage(*dir_ / "pkg_cached", Paths(phantom_->series, out), options);
+    ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+    EXPECT_EQ(options.resources->size(), 1u);  // the TorchScript model, kept after run 1
+    volume::Mask labels = ReadLabels(out / "nifti" / "label.nii");
+    if (run == 0) first = std::move(labels);
+    else EXPECT_TRUE(labels.voxels == first.voxels) << "the cached model segments differently";
+  }
+}
+
+TEST_F(RunAppTest, ACancelledTokenStopsTheRunWithoutOutputs) {
+  ASSERT_NE(phantom_, nullptr);
+  CancellationToken token;
+  token.Cancel();
+  RunOptions options;
+  options.threads = 2;
+  options.cancel = &token;
+  const fs::path out = *dir_ / "out_cancelled";
+  auto summary = RunAppPackage(*dir_ / "spleen.tar.gz", Paths(phantom_->series, out), options);
+  EXPECT_TRUE(IsCancelledError(summary.status())) << summary.status().ToString();
+  EXPECT_TRUE(checks::DicomFilesIn(out).empty());
+  // An expired deadline (InvocationTimeoutSeconds in hosting) stops it the same way.
+  CancellationToken expired(CancellationToken::Clock::now());
+  options.cancel = &expired;
+  summary = RunAppPackage(*dir_ / "spleen.tar.gz", Paths(phantom_->series, out), options);
+  EXPECT_TRUE(IsCancelledError(summary.status())) << summary.status().ToString();
+}
+
 TEST_F(RunAppTest, TheCliPackagesAndRunsHonouringHoloscanAndMonaiVariables) {
   ASSERT_NE(phantom_, nullptr);
   const std::string bin = std::string(OPENHI_BINARY_DIR) + "/openhi";

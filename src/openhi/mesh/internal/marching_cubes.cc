@@ -1,6 +1,17 @@
 // Marching cubes on a binary grid with a case table derived from the face rule of mesh.h.
+//
+// The sweep runs slab by slab (the cubes between voxel planes z and z + 1). Before a slab, the
+// vertices of its new edges are created: those of plane z + 1 (x and y edges) and the z edges
+// between the two planes, one per edge whose two voxels differ, in x, y order. Their ids go to
+// dense per-plane slot arrays (x and y edges of planes z and z + 1, z edges of the slab), so a
+// cube finds the vertex of each of its edges by index: no hashing, and slots of edges without a
+// vertex are never read, so nothing is reset. Runs of 8 cubes whose 4 voxel rows are equal and
+// constant (inside or outside) are skipped with a few 64-bit compares.
+#include <algorithm>
 #include <array>
-#include <unordered_map>
+#include <bit>
+#include <cstring>
+#include <vector>
 
 #include "openhi/core/check.h"
 #include "openhi/mesh/internal/binary_grid.h"
@@ -112,67 +123,259 @@ Loops DeriveCase(int config) {
   return loops;
 }
 
-const std::array<Loops, 256>& Cases() {
-  static const std::array<Loops, 256> cases = [] {
-    std::array<Loops, 256> table;
-    for (int config = 0; config < 256; ++config) table[config] = DeriveCase(config);
+// The case table in a flat form: the loops of a configuration, their edges concatenated.
+struct CubeCase {
+  uint8_t loops = 0;
+  std::array<uint8_t, 4> length{};  // 12 edges at most, 3 or more per loop
+  std::array<uint8_t, 12> edges{};
+};
+
+const std::array<CubeCase, 256>& Cases() {
+  static const std::array<CubeCase, 256> cases = [] {
+    std::array<CubeCase, 256> table;
+    for (int config = 0; config < 256; ++config) {
+      const Loops loops = DeriveCase(config);
+      OPENHI_CHECK(loops.size() <= 4);
+      CubeCase& c = table[config];
+      c.loops = uint8_t(loops.size());
+      int n = 0;
+      for (size_t l = 0; l < loops.size(); ++l) {
+        c.length[l] = uint8_t(loops[l].size());
+        for (uint8_t e : loops[l]) c.edges[n++] = e;
+      }
+    }
     return table;
   }();
   return cases;
 }
 
-}  // namespace
+static_assert(std::endian::native == std::endian::little, "the row compares assume byte order");
 
-IndexMesh MarchingCubes(const BinaryGrid& grid) {
-  const std::array<Loops, 256>& cases = Cases();
-  IndexMesh mesh;
-  const auto [nx, ny, nz] = grid.size;
-  if (nx < 2 || ny < 2 || nz < 2) return mesh;
-  // Vertex of a grid edge, keyed by (linear index of its lower voxel) * 3 + axis.
-  std::unordered_map<uint64_t, uint32_t> edge_vertex;
-  const size_t corner_offset[8] = {0,
-                                   1,
-                                   nx,
-                                   nx + 1,
-                                   nx * ny,
-                                   nx * ny + 1,
-                                   nx * ny + nx,
-                                   nx * ny + nx + 1};
-  std::vector<uint32_t> ids;
-  for (size_t z = 0; z + 1 < nz; ++z) {
-    for (size_t y = 0; y + 1 < ny; ++y) {
-      for (size_t x = 0; x + 1 < nx; ++x) {
-        const size_t base = grid.Index(x, y, z);
-        int config = 0;
-        for (int c = 0; c < 8; ++c) config |= (grid.inside[base + corner_offset[c]] ? 1 : 0) << c;
-        if (config == 0 || config == 255) continue;
-        for (const std::vector<uint8_t>& loop : cases[config]) {
-          ids.clear();
-          Vec centroid = {0, 0, 0};
-          for (uint8_t e : loop) {
-            const Edge& edge = kEdges[e];
-            const uint64_t key = uint64_t(base + corner_offset[edge.a]) * 3 + edge.axis;
-            const Vec m = Midpoint(e);
-            const Vec p = {x + m[0], y + m[1], z + m[2]};
-            auto [it, added] = edge_vertex.try_emplace(key, uint32_t(mesh.vertices.size()));
-            if (added) mesh.vertices.push_back(p);
-            ids.push_back(it->second);
-            for (int a = 0; a < 3; ++a) centroid[a] += p[a] / loop.size();
-          }
-          if (ids.size() == 3) {
-            mesh.triangles.push_back({ids[0], ids[1], ids[2]});
+uint64_t Load64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Calls f(i) for every i in [0, n) with a[i] != b[i], in increasing order (bytes are 0 or 1).
+template <typename F>
+void ForEachDifference(const uint8_t* a, const uint8_t* b, size_t n, F&& f) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (uint64_t diff = Load64(a + i) ^ Load64(b + i); diff != 0; diff &= diff - 1) {
+      f(i + size_t(std::countr_zero(diff)) / 8);
+    }
+  }
+  for (; i < n; ++i) {
+    if (a[i] != b[i]) f(i);
+  }
+}
+
+// The number of i in [0, n) with a[i] != b[i] (bytes are 0 or 1).
+size_t CountDifferences(const uint8_t* a, const uint8_t* b, size_t n) {
+  size_t count = 0, i = 0;
+  for (; i + 8 <= n; i += 8) count += size_t(std::popcount(Load64(a + i) ^ Load64(b + i)));
+  for (; i < n; ++i) count += a[i] != b[i];
+  return count;
+}
+
+// Corner bits of the 4-bit column code (bit 0: row (y, z), 1: (y + 1, z), 2: (y, z + 1),
+// 3: (y + 1, z + 1)) at the cube corners with dx = 0: corner c sits at bit c (mesh.h order).
+constexpr std::array<uint8_t, 16> kSpread = [] {
+  std::array<uint8_t, 16> s{};
+  for (int b = 0; b < 16; ++b) {
+    s[b] = uint8_t((b & 1) | ((b & 2) << 1) | ((b & 4) << 2) | ((b & 8) << 3));
+  }
+  return s;
+}();
+
+class Sweep {
+ public:
+  Sweep(const BinaryGrid& grid, const GridPlacement& placement)
+      : grid_(grid),
+        placement_(placement),
+        nx_(grid.size[0]),
+        ny_(grid.size[1]),
+        plane_(nx_ * ny_) {
+    for (auto& slots : slots_) slots.resize(plane_);  // never read before written
+    for (int e = 0; e < 12; ++e) {
+      const Edge& edge = kEdges[e];
+      const int dx = edge.a & 1, dy = (edge.a >> 1) & 1, dz = (edge.a >> 2) & 1;
+      edge_offset_[e] = size_t(dx) + size_t(dy) * nx_;
+      // Slot arrays: 0/1 x edges of the low/high plane, 2/3 y edges, 4 z edges.
+      edge_array_[e] = uint8_t(edge.axis == 2 ? 4 : 2 * edge.axis + dz);
+      midpoint_[e] = Midpoint(e);
+    }
+  }
+
+  // kInvalidArgument when the surface might need 2^32 vertices or more.
+  Result<TriangleMesh> Run() {
+    const size_t nz = grid_.size[2];
+    // Every crossing edge lies on the loops of at most 4 cubes (exactly 4 in a padded grid), so
+    // the loops have at most 4 * edges vertex slots in all: at most that many triangles, and at
+    // most one centroid per 4 slots. Sized once, filled in place: no regrowth; pages past the
+    // final size are never touched.
+    const size_t edges = CrossingEdges();
+    if (2 * edges > 0xFFFFFFFFu) {
+      return InvalidArgument("surface: too many vertices for 32-bit indices");
+    }
+    mesh_.vertices.resize(2 * edges);
+    mesh_.triangles.resize(4 * edges);
+    PlaneVertices(0);
+    for (size_t z = 0; z + 1 < nz; ++z) {
+      PlaneVertices(z + 1);
+      SlabZVertices(z);
+      SlabCubes(z);
+    }
+    mesh_.vertices.resize(vertex_count_);
+    mesh_.triangles.resize(triangle_count_);
+    return std::move(mesh_);
+  }
+
+ private:
+  const uint8_t* Plane(size_t z) const { return grid_.inside.data() + z * plane_; }
+
+  // Grid edges whose two voxels differ, or more: the whole-array compares also count pairs that
+  // straddle a row or plane boundary, which in a padded grid join two background voxels.
+  size_t CrossingEdges() const {
+    const uint8_t* v = grid_.inside.data();
+    const size_t n = grid_.inside.size();
+    return CountDifferences(v, v + 1, n - 1) + CountDifferences(v, v + nx_, n - nx_) +
+           CountDifferences(v, v + plane_, n - plane_);
+  }
+
+  uint32_t EmitVertex(double x, double y, double z) {
+    OPENHI_CHECK(vertex_count_ < mesh_.vertices.size());
+    const std::array<size_t, 3>& lo = placement_.box_low;
+    const volume::Vec3 p = placement_.geometry->VoxelToLps(
+        x + double(lo[0]) - 1, y + double(lo[1]) - 1, z + double(lo[2]) - 1);
+    mesh_.vertices[vertex_count_] = {float(p[0]), float(p[1]), float(p[2])};
+    return uint32_t(vertex_count_++);
+  }
+
+  void EmitTriangle(uint32_t a, uint32_t b, uint32_t c) {
+    OPENHI_CHECK(triangle_count_ < mesh_.triangles.size());
+    if (placement_.flip_winding) std::swap(b, c);
+    mesh_.triangles[triangle_count_++] = {a, b, c};
+  }
+
+  // Vertices of the x and y edges of plane z, into the slot arrays of its parity.
+  void PlaneVertices(size_t z) {
+    uint32_t* xs = slots_[z & 1].data();
+    uint32_t* ys = slots_[2 + (z & 1)].data();
+    const uint8_t* plane = Plane(z);
+    for (size_t y = 0; y < ny_; ++y) {
+      const uint8_t* row = plane + y * nx_;
+      const size_t at = y * nx_;
+      ForEachDifference(row, row + 1, nx_ - 1, [&](size_t x) {
+        xs[at + x] = EmitVertex(double(x) + 0.5, double(y), double(z));
+      });
+      if (y + 1 == ny_) continue;
+      ForEachDifference(row, row + nx_, nx_, [&](size_t x) {
+        ys[at + x] = EmitVertex(double(x), double(y) + 0.5, double(z));
+      });
+    }
+  }
+
+  // Vertices of the z edges between planes z and z + 1.
+  void SlabZVertices(size_t z) {
+    uint32_t* zs = slots_[4].data();
+    const uint8_t* low = Plane(z);
+    const uint8_t* high = Plane(z + 1);
+    for (size_t y = 0; y < ny_; ++y) {
+      const size_t at = y * nx_;
+      ForEachDifference(low + at, high + at, nx_, [&](size_t x) {
+        zs[at + x] = EmitVertex(double(x), double(y), double(z) + 0.5);
+      });
+    }
+  }
+
+  void SlabCubes(size_t z) {
+    const std::array<CubeCase, 256>& cases = Cases();
+    // Slot arrays as seen from this slab: plane z is "low", plane z + 1 "high".
+    const uint32_t* arrays[5] = {slots_[z & 1].data(), slots_[(z + 1) & 1].data(),
+                                 slots_[2 + (z & 1)].data(), slots_[2 + ((z + 1) & 1)].data(),
+                                 slots_[4].data()};
+    const uint8_t* low = Plane(z);
+    const uint8_t* high = Plane(z + 1);
+    for (size_t y = 0; y + 1 < ny_; ++y) {
+      const uint8_t* r00 = low + y * nx_;
+      const uint8_t* r10 = r00 + nx_;
+      const uint8_t* r01 = high + y * nx_;
+      const uint8_t* r11 = r01 + nx_;
+      auto column = [&](size_t x) {
+        return r00[x] | (r10[x] << 1) | (r01[x] << 2) | (r11[x] << 3);
+      };
+      size_t x = 0;
+      while (x + 1 < nx_) {
+        if (x + 9 <= nx_) {
+          // Cubes x .. x + 7 span columns x .. x + 8: trivial when the four rows are equal
+          // there and each is constant (a word equal to itself shifted by one byte).
+          const uint64_t w = Load64(r00 + x);
+          const uint64_t differ = (w ^ Load64(r00 + x + 1)) | (w ^ Load64(r10 + x)) |
+                                  (w ^ Load64(r10 + x + 1)) | (w ^ Load64(r01 + x)) |
+                                  (w ^ Load64(r01 + x + 1)) | (w ^ Load64(r11 + x)) |
+                                  (w ^ Load64(r11 + x + 1));
+          if (differ == 0) {
+            x += 8;
             continue;
           }
-          const uint32_t centre = uint32_t(mesh.vertices.size());
-          mesh.vertices.push_back(centroid);
-          for (size_t n = 0; n < ids.size(); ++n) {
-            mesh.triangles.push_back({ids[n], ids[(n + 1) % ids.size()], centre});
-          }
+        }
+        const size_t stop = std::min(x + 8, nx_ - 1);
+        int left = kSpread[column(x)];
+        for (; x < stop; ++x) {
+          const int right = kSpread[column(x + 1)];
+          const int config = left | (right << 1);
+          left = right;
+          if (config == 0 || config == 255) continue;
+          Cube(cases[config], arrays, x, y, z);
         }
       }
     }
   }
-  return mesh;
+
+  void Cube(const CubeCase& c, const uint32_t* const* arrays, size_t x, size_t y, size_t z) {
+    const size_t cell = y * nx_ + x;
+    const uint8_t* e = c.edges.data();
+    for (int l = 0; l < c.loops; ++l) {
+      const int n = c.length[l];
+      std::array<uint32_t, 12> ids;
+      for (int k = 0; k < n; ++k) ids[k] = arrays[edge_array_[e[k]]][cell + edge_offset_[e[k]]];
+      if (n == 3) {
+        EmitTriangle(ids[0], ids[1], ids[2]);
+      } else {
+        // A fan around the centroid (mesh.h), summed as p / n in loop order.
+        Vec centroid = {0, 0, 0};
+        for (int k = 0; k < n; ++k) {
+          const Vec& m = midpoint_[e[k]];
+          const Vec p = {double(x) + m[0], double(y) + m[1], double(z) + m[2]};
+          for (int a = 0; a < 3; ++a) centroid[a] += p[a] / double(n);
+        }
+        const uint32_t centre = EmitVertex(centroid[0], centroid[1], centroid[2]);
+        for (int k = 0; k < n; ++k) EmitTriangle(ids[k], ids[k + 1 == n ? 0 : k + 1], centre);
+      }
+      e += n;
+    }
+  }
+
+  const BinaryGrid& grid_;
+  const GridPlacement& placement_;
+  const size_t nx_, ny_, plane_;
+  std::array<std::vector<uint32_t>, 5> slots_;  // vertex ids per edge, indexed y * nx + x
+  std::array<size_t, 12> edge_offset_{};
+  std::array<uint8_t, 12> edge_array_{};
+  std::array<Vec, 12> midpoint_{};
+  TriangleMesh mesh_;
+  size_t vertex_count_ = 0, triangle_count_ = 0;
+};
+
+}  // namespace
+
+Result<TriangleMesh> MarchingCubes(const BinaryGrid& grid, const GridPlacement& placement) {
+  const auto [nx, ny, nz] = grid.size;
+  if (nx < 2 || ny < 2 || nz < 2) return TriangleMesh{};
+  OPENHI_CHECK(grid.inside.size() == nx * ny * nz && placement.geometry != nullptr);
+  return Sweep(grid, placement).Run();
 }
 
 }  // namespace openhi::mesh::internal

@@ -39,6 +39,22 @@ fs::path ResolveModel(const fs::path& model_path, const std::string& model_file)
   return model_path / model_file;
 }
 
+// The model at `path`, from the run's resource cache when there is one (the hosting container
+// keeps it loaded between invocations), else loaded for this run.
+Result<std::shared_ptr<const infer::TorchModel>> LoadModel(const fs::path& path,
+                                                           const app::ExecutionContext& ctx) {
+  auto load = [&]() -> Result<std::shared_ptr<const infer::TorchModel>> {
+    ctx.LogInfo("loading model " + path.string());
+    OPENHI_ASSIGN_OR_RETURN(infer::TorchModel model, infer::TorchModel::Load(path));
+    return std::make_shared<const infer::TorchModel>(std::move(model));
+  };
+  if (ctx.resources() == nullptr) return load();
+  std::error_code ec;
+  const fs::path absolute = fs::absolute(path, ec);
+  return ctx.resources()->GetOrCreate<infer::TorchModel>(
+      "torch-model:" + (ec ? path : absolute).lexically_normal().string(), load);
+}
+
 }  // namespace
 
 void TorchSegmentationOperator::Setup(app::OperatorSpec& spec) {
@@ -83,15 +99,18 @@ Status TorchSegmentationOperator::Compute(app::InputContext& in, app::OutputCont
   if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   options.threads = threads;
 
+  options.cancel = ctx.cancellation();
+
   const fs::path model_path = ResolveModel(ctx.model_path(), *model_file_);
-  ctx.LogInfo("loading model " + model_path.string());
-  OPENHI_ASSIGN_OR_RETURN(infer::TorchModel model, infer::TorchModel::Load(model_path));
+  OPENHI_ASSIGN_OR_RETURN(std::shared_ptr<const infer::TorchModel> model,
+                          LoadModel(model_path, ctx));
   infer::StageTimings timings;
   OPENHI_ASSIGN_OR_RETURN(volume::Mask labels,
-                          infer::RunSegmentation(model, image->volume, options, &timings));
+                          infer::RunSegmentation(*model, image->volume, options, &timings));
   ctx.LogInfo("segmented windows=" + std::to_string(timings.windows) +
               " preprocess_s=" + std::to_string(timings.preprocess_s) +
               " sliding_window_s=" + std::to_string(timings.sliding_window_s) +
+              " forward_s=" + std::to_string(timings.forward_s) +
               " postprocess_s=" + std::to_string(timings.postprocess_s) +
               " foreground_voxels=" + std::to_string(labels.CountNonZero()));
   return out.Emit<LabelVolume>("pred", MakeLabelVolume(*image, std::move(labels)));
