@@ -1,14 +1,25 @@
 // bench/hosting_bench: what the SageMaker-compatible server adds per invocation, against calling
-// the same engine in-process, with the trivial EchoRunner (the "model" writes one small JSON file
-// that is uploaded to a file:// output). Driven by bench/hosting.sh.
+// the same engine in-process. Driven by bench/hosting.sh. Two runners:
+//   --runner echo (default): hosting's trivial EchoRunner (the "model" writes one small JSON
+//     file that is uploaded to a file:// output); --model-dir holds model.tar.gz.
+//   --runner app: the real app runner (runner/hosted_app_runner.h) with the apps/spleen_seg_ahi
+//     package (--app DIR) and the analytic band model (infer::SaveBandModel), reading a small
+//     synthetic image set (--slices, --rows: rows = columns, 1.5 x 1.5 x 2.0 mm, blob in the
+//     middle) from a store served in-process (client/testing/served_store.h, SigV4 over
+//     loopback). The bench writes the package itself into WORK/app-models/model.tar.gz.
 //
-//   hosting_bench --model-dir DIR --work-dir DIR [--requests N] [--async-jobs N]
+//   hosting_bench --work-dir DIR [--runner echo|app] [--model-dir DIR] [--app DIR]
+//                 [--requests N] [--async-jobs N] [--cold-loads N] [--slices N] [--rows N]
+//                 [--runner-threads N]
 //
-// DIR holds model.tar.gz (and cold-*.tar.gz copies for the cold-load measurement). Prints one JSON
-// object: per-invocation p50/p99 (microseconds) for in-process calls, the container path
-// (POST /invocations) and the SigV4 runtime path (POST /endpoints/E/invocations), at concurrency
-// 1 and 8; async submit-to-runner-start latency (HTTP, SigV4, durable enqueue, wake, claim, input
-// read, model lookup); model cold load against a warm cache hit.
+// Prints one JSON object: per-invocation p50/p99 (microseconds) for in-process calls
+// (InvocationEngine::Run), the container path (POST /invocations) and the SigV4 runtime path
+// (POST /endpoints/E/invocations), at concurrency 1 and 8, and the added p50/p99 of both HTTP
+// paths over in-process; async submit-to-runner-start latency (HTTP, SigV4, durable enqueue,
+// wake, claim, input read, model lookup); model cold load (unpack + Load: for the app,
+// InspectPackage) against a warm cache hit; for the app also the first invocation of a freshly
+// loaded package (which loads the TorchScript model into the package's ResourceCache) against
+// later ones.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -28,14 +39,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include "openhi/app/package.h"
 #include "openhi/auth/sigv4.h"
+#include "openhi/client/testing/served_store.h"
 #include "openhi/core/clock.h"
 #include "openhi/core/file_util.h"
+#include "openhi/core/logging.h"
 #include "openhi/hosting/async_worker.h"
 #include "openhi/hosting/echo_runner.h"
 #include "openhi/hosting/endpoint_service.h"
 #include "openhi/hosting/sqlite_job_queue.h"
 #include "openhi/http/server.h"
+#include "openhi/infer/analytic_models.h"
+#include "openhi/runner/hosted_app_runner.h"
+#include "openhi/synth/synth.h"
 
 using namespace openhi;
 using namespace openhi::hosting;
@@ -44,8 +61,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kBody =
-    R"({"inputs":[{"datastoreId":"0123456789abcdef0123456789abcdef","imageSetId":"fedcba9876543210fedcba9876543210"}]})";
+// The image set the requests name (the echo runner ignores it; the app reads it).
+std::string g_reference =
+    R"({"datastoreId":"0123456789abcdef0123456789abcdef","imageSetId":"fedcba9876543210fedcba9876543210"})";
+std::string g_body = R"({"inputs":[)" + g_reference + "]}";
 const char* kKey = "AKIDEXAMPLE";
 const char* kSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
@@ -116,7 +135,7 @@ class Conn {
 std::string ContainerRequest() {
   return "POST /invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
          "X-Amzn-SageMaker-Target-Model: model.tar.gz\r\nContent-Length: " +
-         std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
+         std::to_string(g_body.size()) + "\r\n\r\n" + g_body;
 }
 
 std::string SignedRequest(const std::string& path, const std::string& body,
@@ -132,38 +151,126 @@ std::string SignedRequest(const std::string& path, const std::string& body,
   return r;
 }
 
-// Records when each async job reached the runner.
-class TimedRunner : public EchoRunner {
+// Records when each async job reached the runner; otherwise the wrapped runner.
+class TimedRunner : public ModelRunner {
  public:
+  explicit TimedRunner(ModelRunner& inner) : inner_(inner) {}
+  Result<std::shared_ptr<const LoadedModel>> Load(const fs::path& dir) override {
+    return inner_.Load(dir);
+  }
   Result<InvocationResult> Invoke(const LoadedModel& m, const InvocationInput& in) override {
     {
       std::lock_guard lock(mu);
       started[in.inference_id] = Clock::now();
     }
-    return EchoRunner::Invoke(m, in);
+    return inner_.Invoke(m, in);
   }
   std::mutex mu;
   std::map<std::string, Clock::time_point> started;
+
+ private:
+  ModelRunner& inner_;
 };
+
+// What `in` adds over `base` at p50 and p99 (microseconds).
+nlohmann::json Added(const nlohmann::json& in, const nlohmann::json& base) {
+  return {{"p50_us", in["p50_us"].get<double>() - base["p50_us"].get<double>()},
+          {"p99_us", in["p99_us"].get<double>() - base["p99_us"].get<double>()}};
+}
+
+// App mode: a synthetic series served in-process, the package written to `model_dir`.
+struct AppFixture {
+  std::unique_ptr<client::testing::ServedStore> served;
+  nlohmann::json series;  // what was served
+};
+
+Result<AppFixture> PrepareApp(const fs::path& app_dir, const fs::path& work_dir,
+                              const fs::path& model_dir, int slices, int rows) {
+  synth::SynthOptions o;
+  o.output_dir = work_dir / "series";
+  o.overwrite = true;
+  o.slices = slices;
+  o.rows = rows;
+  o.columns = rows;
+  o.row_spacing_mm = 1.5;
+  o.column_spacing_mm = 1.5;
+  o.slice_spacing_mm = 2.0;
+  o.slice_thickness_mm = 2.0;
+  o.blob_center_mm = {0, 0, 0};
+  o.blob_radii_mm = {0.3 * 1.5 * rows, 0.3 * 1.5 * rows, 0.3 * 2.0 * slices};
+  o.noise_sigma_hu = 0;
+  OPENHI_ASSIGN_OR_RETURN(synth::SynthSeries written, synth::WriteSyntheticSeries(o));
+  fs::remove(written.mask_path);
+  AppFixture f;
+  OPENHI_ASSIGN_OR_RETURN(f.served, client::testing::ServedStore::Start({o.output_dir}));
+  if (f.served->image_set_ids().size() != 1) return Internal("expected one image set");
+  const client::ClientConfig config = f.served->Config();
+  ::setenv("AWS_ACCESS_KEY_ID", config.credentials.access_key_id.c_str(), 1);
+  ::setenv("AWS_SECRET_ACCESS_KEY", config.credentials.secret.c_str(), 1);
+  ::setenv("AWS_ENDPOINT_URL_MEDICAL_IMAGING", f.served->endpoint().c_str(), 1);
+  const fs::path weights = work_dir / "app-weights";
+  fs::create_directories(weights);
+  fs::create_directories(model_dir);
+  OPENHI_RETURN_IF_ERROR(infer::SaveBandModel(weights / "model.ts", 40, 60));
+  OPENHI_RETURN_IF_ERROR(app::CreatePackage(app_dir, weights, model_dir / "model.tar.gz"));
+  f.series = {{"slices", slices}, {"rows", rows}, {"columns", rows},
+              {"spacing_mm", {1.5, 1.5, 2.0}}, {"package_bytes", fs::file_size(model_dir / "model.tar.gz")}};
+  g_reference = nlohmann::json{{"datastoreId", f.served->datastore_id()},
+                               {"imageSetId", f.served->image_set_ids()[0]}}
+                    .dump();
+  g_body = R"({"inputs":[)" + g_reference + "]}";
+  return f;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  fs::path model_dir, work_dir;
-  size_t requests = 2000, async_jobs = 200;
+  fs::path model_dir, work_dir, app_dir;
+  std::string runner_kind = "echo";
+  size_t requests = 2000, async_jobs = 200, cold_loads = 20, runner_threads = 1;
+  int slices = 24, rows = 64;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--model-dir") model_dir = argv[i + 1];
     else if (a == "--work-dir") work_dir = argv[i + 1];
+    else if (a == "--app") app_dir = argv[i + 1];
+    else if (a == "--runner") runner_kind = argv[i + 1];
     else if (a == "--requests") requests = std::stoul(argv[i + 1]);
     else if (a == "--async-jobs") async_jobs = std::stoul(argv[i + 1]);
+    else if (a == "--cold-loads") cold_loads = std::stoul(argv[i + 1]);
+    else if (a == "--runner-threads") runner_threads = std::stoul(argv[i + 1]);
+    else if (a == "--slices") slices = std::stoi(argv[i + 1]);
+    else if (a == "--rows") rows = std::stoi(argv[i + 1]);
   }
-  if (model_dir.empty() || work_dir.empty()) {
-    std::fprintf(stderr, "usage: hosting_bench --model-dir DIR --work-dir DIR [--requests N]\n");
+  const bool app_mode = runner_kind == "app";
+  if (work_dir.empty() || (runner_kind != "echo" && !app_mode) || (app_mode && app_dir.empty()) ||
+      (!app_mode && model_dir.empty())) {
+    std::fprintf(stderr,
+                 "usage: hosting_bench --work-dir DIR [--runner echo --model-dir DIR | --runner app "
+                 "--app DIR] [--requests N] [--async-jobs N] [--cold-loads N] [--slices N] "
+                 "[--rows N] [--runner-threads N]\n");
     return 2;
   }
   fs::create_directories(work_dir);
-  TimedRunner runner;
+  SetLogLevel(LogLevel::kWarn);
+  nlohmann::json report;
+  report["runner"] = runner_kind;
+  AppFixture fixture;
+  if (app_mode) {
+    model_dir = work_dir / "app-models";
+    auto f = PrepareApp(app_dir, work_dir, model_dir, slices, rows);
+    if (!f.ok()) {
+      std::fprintf(stderr, "app setup: %s\n", f.status().ToString().c_str());
+      return 1;
+    }
+    fixture = std::move(*f);
+    report["image_set"] = fixture.series;
+    report["runner_threads"] = runner_threads;
+  }
+  EchoRunner echo;
+  runner::HostedAppRunner app_runner({runner_threads});
+  ModelRunner& inner = app_mode ? static_cast<ModelRunner&>(app_runner) : echo;
+  TimedRunner runner(inner);
   ModelCache cache(runner, {model_dir, work_dir / "unpacked", 1ull << 30, {}});
   LocationCache locations;
   EngineOptions eo;
@@ -187,19 +294,35 @@ int main(int argc, char** argv) {
   auto server = http::Server::Start(ho, [&](const http::Request& r) { return service.Handle(r); });
   if (!server.ok()) return 1;
   const uint16_t port = (*server)->port();
-  nlohmann::json report;
 
   // Warm-up: load the model, fill caches.
   InvocationRequest ir;
   ir.target_model = "model.tar.gz";
-  ir.body = kBody;
-  for (int i = 0; i < 50; ++i) {
+  ir.body = g_body;
+  for (int i = 0; i < (app_mode ? 10 : 50); ++i) {
     ir.inference_id = "warm" + std::to_string(i);
     ir.output_key_prefix = ir.inference_id + "/";
-    if (!engine.Run(ir).ok()) return 1;
+    InvocationOutcome o = engine.Run(ir);
+    if (!o.ok()) {
+      std::fprintf(stderr, "warm-up: %s\n", o.error->status.ToString().c_str());
+      return 1;
+    }
   }
+  // Result files pile up in the output folder (hundreds of KB per app run): emptied between
+  // phases, outside the timed requests.
+  const fs::path out_dir = work_dir / "out";
+  auto clear_outputs = [&] {
+    std::error_code ec;
+    std::vector<fs::path> entries;
+    for (auto it = fs::directory_iterator(out_dir, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
+      entries.push_back(it->path());
+    }
+    for (const fs::path& e : entries) fs::remove_all(e, ec);
+  };
   for (size_t conc : {size_t{1}, size_t{8}}) {
     const std::string c = "c" + std::to_string(conc);
+    clear_outputs();
     report["in_process"][c] = Summary(RunConcurrent(requests, conc, [&](size_t t, size_t n) {
       std::vector<double> lat;
       InvocationRequest r = ir;
@@ -212,6 +335,7 @@ int main(int argc, char** argv) {
       }
       return lat;
     }));
+    clear_outputs();
     report["container_invocations"][c] = Summary(RunConcurrent(requests, conc, [&](size_t, size_t n) {
       Conn conn(port);
       const std::string req = ContainerRequest();
@@ -223,12 +347,13 @@ int main(int argc, char** argv) {
       }
       return lat;
     }));
+    clear_outputs();
     report["runtime_sigv4"][c] = Summary(RunConcurrent(requests, conc, [&](size_t, size_t n) {
       Conn conn(port);
       std::vector<double> lat;
       for (size_t i = 0; i < n; ++i) {
         // Signing is client work, done before the clock starts.
-        std::string req = SignedRequest("/endpoints/bench/invocations", kBody,
+        std::string req = SignedRequest("/endpoints/bench/invocations", g_body,
                                         {{"Content-Type", "application/json"},
                                          {"X-Amzn-SageMaker-Target-Model", "model.tar.gz"}});
         auto s = Clock::now();
@@ -237,11 +362,14 @@ int main(int argc, char** argv) {
       }
       return lat;
     }));
+    report["added_container"][c] = Added(report["container_invocations"][c], report["in_process"][c]);
+    report["added_runtime_sigv4"][c] = Added(report["runtime_sigv4"][c], report["in_process"][c]);
   }
 
+  clear_outputs();
   // Async: submit (HTTP 202, durable enqueue) -> the runner starts the job, one at a time.
   const std::string input = fs::absolute(work_dir / "async-input.json").string();
-  (void)WriteFileAtomic(input, AsBytes(R"({"datastoreId":"0123456789abcdef0123456789abcdef","imageSetId":"fedcba9876543210fedcba9876543210"})"));
+  (void)WriteFileAtomic(input, AsBytes(g_reference));
   workers.Start();
   std::vector<double> submit_us, pickup_us;
   {
@@ -275,9 +403,10 @@ int main(int argc, char** argv) {
   report["async_submit_202"] = Summary(submit_us);
   report["async_submit_to_runner_start"] = Summary(pickup_us);
 
+  clear_outputs();
   // Model cold load (unpack + Load) against a warm cache hit.
   std::vector<double> cold, warm;
-  for (int i = 0; i < 20; ++i) {
+  for (size_t i = 0; i < cold_loads; ++i) {
     ModelCache fresh(runner, {model_dir, work_dir / ("cold" + std::to_string(i)), 1ull << 30, {}});
     auto s = Clock::now();
     if (!fresh.Acquire("model.tar.gz").ok()) return 1;
@@ -290,6 +419,26 @@ int main(int argc, char** argv) {
   }
   report["model_cold_load"] = Summary(cold);
   report["model_warm_hit"] = Summary(warm);
+
+  // App: the first invocation of a freshly loaded package (unpack, InspectPackage, the
+  // TorchScript model into its ResourceCache, the run) against the next ones (in-process).
+  if (app_mode) {
+    std::vector<double> first, later;
+    for (size_t i = 0; i < cold_loads; ++i) {
+      ModelCache fresh(runner, {model_dir, work_dir / ("first" + std::to_string(i)), 1ull << 30, {}});
+      InvocationEngine e(fresh, runner, eo);
+      for (int j = 0; j < 4; ++j) {
+        InvocationRequest r = ir;
+        r.inference_id = "first" + std::to_string(i) + "-" + std::to_string(j);
+        r.output_key_prefix = r.inference_id + "/";
+        auto s = Clock::now();
+        if (!e.Run(r).ok()) return 1;
+        (j == 0 ? first : later).push_back(Us(Clock::now() - s));
+      }
+    }
+    report["app_first_invocation"] = Summary(first);
+    report["app_later_invocations"] = Summary(later);
+  }
   (*server)->Stop();
   std::printf("%s\n", report.dump(2).c_str());
   return 0;

@@ -9,9 +9,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "openhi/app/package.h"
 #include "openhi/cli/cli_output.h"
-#include "openhi/core/file_util.h"
 #include "openhi/core/logging.h"
 #include "openhi/hosting/async_worker.h"
 #include "openhi/hosting/echo_runner.h"
@@ -19,92 +17,10 @@
 #include "openhi/hosting/sqlite_job_queue.h"
 #include "openhi/http/server.h"
 #include "openhi/objstore/s3_store.h"
-#include "openhi/runner/run_app.h"
+#include "openhi/runner/hosted_app_runner.h"
 
 namespace openhi::cli {
 namespace fs = std::filesystem;
-
-namespace {
-
-// The app-package runner (runner/run_app.h) behind hosting's ModelRunner interface.
-// Load: InspectPackage of the unpacked folder (the LoadedModel keeps its description; the size
-// estimate is the package's file bytes). Invoke: one app run per image set; the reference
-// {"datastoreId","imageSetId"} is written as work_dir/input/inputImageSets.json (what the
-// AHIDataLoaderOperator reads from the input path, as in the AWS blog), the app writes into
-// scratch_dir (one sub-folder per image set when the request names several). The AHI endpoint
-// comes from --store-endpoint through AWS_ENDPOINT_URL_MEDICAL_IMAGING.
-// The invocation's token (InvocationTimeoutSeconds) is handed to the run: it stops between
-// operators, inside image-set transfers and between forward passes. The LoadedModel keeps a
-// ResourceCache, so the TorchScript model is loaded on the first invocation only (app.json is
-// re-read per run: it is small, and the graph holds per-run state).
-// Per-operator peak RSS is not tracked (concurrent runs share the process).
-class AppPackageRunner : public hosting::ModelRunner {
- public:
-  explicit AppPackageRunner(size_t threads) : threads_(threads) {}
-
-  Result<std::shared_ptr<const hosting::LoadedModel>> Load(const fs::path& dir) override {
-    OPENHI_ASSIGN_OR_RETURN(app::PackageInfo info, app::InspectPackage(dir));
-    auto model = std::make_shared<Model>();
-    model->info = std::move(info);
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(dir, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_regular_file(ec)) model->bytes += it->file_size(ec);
-    }
-    return std::shared_ptr<const hosting::LoadedModel>(std::move(model));
-  }
-
-  Result<hosting::InvocationResult> Invoke(const hosting::LoadedModel& loaded,
-                                           const hosting::InvocationInput& in) override {
-    const auto& model = dynamic_cast<const Model&>(loaded);
-    nlohmann::json runs = nlohmann::json::array();
-    for (size_t i = 0; i < in.inputs.size(); ++i) {
-      if (in.cancel->IsCancelled()) return CancelledError("app run");
-      const hosting::ImageSetRef& ref = in.inputs[i];
-      const fs::path input = in.work_dir / ("input" + std::to_string(i));
-      nlohmann::json reference{{"datastoreId", ref.datastore_id}, {"imageSetId", ref.image_set_id}};
-      OPENHI_RETURN_IF_ERROR(WriteFileAtomic(input / "inputImageSets.json",
-                                             AsBytes(reference.dump()), Durability::kNone));
-      app::AppPaths paths;
-      paths.input = input;
-      paths.output = in.inputs.size() == 1 ? in.scratch_dir : in.scratch_dir / ref.image_set_id;
-      paths.model.clear();  // the package's own models
-      paths.workdir = in.work_dir / ("work" + std::to_string(i));
-      runner::RunOptions options;
-      options.threads = threads_;
-      options.per_operator_peak_rss = false;
-      options.cancel = in.cancel;
-      options.resources = model.resources;
-      OPENHI_ASSIGN_OR_RETURN(runner::RunSummary summary,
-                              runner::RunAppPackage(model.info.root, paths, options));
-      // The client sees result names as in the response's "outputs" (relative to the
-      // uploaded folder), never the server's own scratch paths (deleted after the upload).
-      nlohmann::json run = runner::RunSummaryToJson(summary);
-      run.erase("paths");
-      run["outputs"] = nlohmann::json::array();
-      const fs::path prefix = paths.output.lexically_relative(in.scratch_dir);
-      for (const fs::path& output : summary.outputs) {
-        run["outputs"].push_back((prefix / output).lexically_normal().generic_string());
-      }
-      runs.push_back(std::move(run));
-    }
-    hosting::InvocationResult result;
-    result.summary = {{"app", model.info.name}, {"version", model.info.version},
-                      {"imageSets", in.inputs.size()}, {"runs", std::move(runs)}};
-    return result;
-  }
-
- private:
-  struct Model : hosting::LoadedModel {
-    app::PackageInfo info;
-    std::shared_ptr<app::ResourceCache> resources = std::make_shared<app::ResourceCache>();
-    uint64_t bytes = 0;
-    uint64_t size_bytes() const override { return bytes; }
-  };
-  const size_t threads_;
-};
-
-}  // namespace
 
 Result<std::unique_ptr<hosting::ModelRunner>> MakeModelRunner(std::string_view kind,
                                                               const RunnerConfig& config) {
@@ -113,7 +29,7 @@ Result<std::unique_ptr<hosting::ModelRunner>> MakeModelRunner(std::string_view k
     if (!config.store_endpoint.empty()) {
       ::setenv("AWS_ENDPOINT_URL_MEDICAL_IMAGING", config.store_endpoint.c_str(), 1);
     }
-    return std::unique_ptr<hosting::ModelRunner>(new AppPackageRunner(config.threads));
+    return runner::MakeHostedAppRunner({config.threads});
   }
   return InvalidArgument("unknown --runner " + std::string(kind) + " (app or echo)");
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cfenv>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -173,6 +174,15 @@ inline double Trilinear(const Taps& t0, const Taps& t1, const Taps& t2, Fetch fe
   return out;
 }
 
+// body(a) for a in [0, n): on `pool` when it has several threads, else in order here.
+void ForEachSlab(int64_t n, ThreadPool* pool, const std::function<void(int64_t)>& body) {
+  if (pool == nullptr || pool->size() < 2 || n < 2) {
+    for (int64_t a = 0; a < n; ++a) body(a);
+    return;
+  }
+  pool->ParallelFor(static_cast<size_t>(n), [&](size_t a) { body(static_cast<int64_t>(a)); });
+}
+
 inline void MapIndex(const Mat4& m, int64_t a, int64_t b, int64_t c, double* x) {
   for (int r = 0; r < 3; ++r) x[r] = m[r][0] * a + m[r][1] * b + m[r][2] * c + m[r][3];
 }
@@ -180,9 +190,9 @@ inline void MapIndex(const Mat4& m, int64_t a, int64_t b, int64_t c, double* x) 
 }  // namespace
 
 void ResampleTrilinear(const StridedView<const float>& src, const Mat4& m,
-                       const StridedView<float>& dst) {
+                       const StridedView<float>& dst, ThreadPool* pool) {
   auto fetch = [&](int64_t a, int64_t b, int64_t c) -> double { return src.At(a, b, c); };
-  for (int64_t a = 0; a < dst.shape[0]; ++a) {
+  ForEachSlab(dst.shape[0], pool, [&](int64_t a) {
     for (int64_t b = 0; b < dst.shape[1]; ++b) {
       for (int64_t c = 0; c < dst.shape[2]; ++c) {
         double x[3];
@@ -193,16 +203,16 @@ void ResampleTrilinear(const StridedView<const float>& src, const Mat4& m,
         dst.At(a, b, c) = static_cast<float>(Trilinear(t0, t1, t2, fetch));
       }
     }
-  }
+  });
 }
 
 void ResampleArgmax(const float* probabilities, int64_t channels,
                     const std::array<int64_t, 3>& prob_shape, const Mat4& m,
-                    const StridedView<uint8_t>& labels) {
+                    const StridedView<uint8_t>& labels, ThreadPool* pool) {
   OPENHI_CHECK(channels >= 1 && channels <= 255);
   const int64_t channel_stride = prob_shape[0] * prob_shape[1] * prob_shape[2];
   const StridedView<const float> view = COrderView(probabilities, prob_shape);
-  for (int64_t a = 0; a < labels.shape[0]; ++a) {
+  ForEachSlab(labels.shape[0], pool, [&](int64_t a) {
     for (int64_t b = 0; b < labels.shape[1]; ++b) {
       for (int64_t c = 0; c < labels.shape[2]; ++c) {
         double x[3];
@@ -226,7 +236,7 @@ void ResampleArgmax(const float* probabilities, int64_t channels,
         labels.At(a, b, c) = best_channel;
       }
     }
-  }
+  });
 }
 
 }  // namespace openhi::infer

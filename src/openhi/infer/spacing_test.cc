@@ -185,5 +185,45 @@ TEST(Spacing, ArgmaxPicksTheLargerInterpolatedChannel) {
   EXPECT_EQ(labels, (std::vector<uint8_t>{0, 0, 0, 0, 1, 1, 1}));
 }
 
+TEST(Spacing, APoolGivesBitIdenticalResults) {
+  // An oblique map over a noisy array: every output voxel must not depend on the threads.
+  const std::array<int64_t, 3> shape = {23, 17, 29}, out_shape = {31, 19, 27};
+  std::vector<float> src(shape[0] * shape[1] * shape[2]);
+  uint32_t state = 12345;
+  for (float& v : src) {
+    state = state * 1664525u + 1013904223u;
+    v = float(state >> 8) / float(1 << 24);
+  }
+  Mat4 xform = Identity4();
+  xform[0][0] = 0.7;
+  xform[0][1] = 0.1;
+  xform[1][2] = -0.2;
+  xform[1][3] = 3.5;
+  xform[2][2] = 1.1;
+  const size_t n = out_shape[0] * out_shape[1] * out_shape[2];
+  std::vector<float> serial(n), parallel(n, -1);
+  ThreadPool pool(3);
+  ResampleTrilinear(COrderView<const float>(src.data(), shape), xform,
+                    COrderView(serial.data(), out_shape));
+  ResampleTrilinear(COrderView<const float>(src.data(), shape), xform,
+                    COrderView(parallel.data(), out_shape), &pool);
+  EXPECT_EQ(serial, parallel);
+
+  std::vector<float> probs(src.size() * 2);
+  for (size_t i = 0; i < src.size(); ++i) {
+    probs[i] = src[i];
+    probs[src.size() + i] = 1 - src[i];
+  }
+  std::vector<uint8_t> labels_serial(n), labels_parallel(n, 9);
+  ResampleArgmax(probs.data(), 2, shape, xform, COrderView(labels_serial.data(), out_shape));
+  ResampleArgmax(probs.data(), 2, shape, xform, COrderView(labels_parallel.data(), out_shape),
+                 &pool);
+  EXPECT_EQ(labels_serial, labels_parallel);
+  size_t ones = 0;
+  for (uint8_t l : labels_serial) ones += l;
+  EXPECT_GT(ones, n / 4);  // both channels win somewhere
+  EXPECT_LT(ones, 3 * n / 4);
+}
+
 }  // namespace
 }  // namespace openhi::infer

@@ -95,7 +95,7 @@ Result<volume::Mask> RunSegmentation(const TorchModel& model, const volume::Volu
   OPENHI_ASSIGN_OR_RETURN(Mat4 to_oriented, IndexTransform(oriented_affine, plan.affine));
   const int64_t grid_voxels = plan.shape[0] * plan.shape[1] * plan.shape[2];
   std::vector<float> grid(static_cast<size_t>(grid_voxels));
-  ResampleTrilinear(oriented, to_oriented, COrderView(grid.data(), plan.shape));
+  ResampleTrilinear(oriented, to_oriented, COrderView(grid.data(), plan.shape), options.pool);
   ScaleIntensity(grid, options.a_min, options.a_max);
   t.preprocess_s = Seconds(start);
   t.network_grid = plan.shape;
@@ -127,8 +127,8 @@ Result<volume::Mask> RunSegmentation(const TorchModel& model, const volume::Volu
   volume::Mask mask;
   mask.geometry = image.geometry;
   mask.voxels.assign(image.geometry.VoxelCount(), 0);
-  ResampleArgmax(logits.data.data(), channels, plan.shape, to_grid,
-                 orient.Apply(ArrayView(mask)));
+  ResampleArgmax(logits.data.data(), channels, plan.shape, to_grid, orient.Apply(ArrayView(mask)),
+                 options.pool);
   t.postprocess_s = Seconds(start);
   if (timings) *timings = t;
   return mask;

@@ -11,6 +11,7 @@
 
 #include "openhi/core/cancellation.h"
 #include "openhi/core/status.h"
+#include "openhi/core/thread_pool.h"
 #include "openhi/infer/torch_model.h"
 #include "openhi/volume/geometry.h"
 
@@ -27,6 +28,9 @@ struct SpleenPipelineOptions {
   // Checked before every forward pass (one batch of sw_batch_size windows); when set the run
   // stops with CancelledError. Not owned; may be null.
   const CancellationToken* cancel = nullptr;
+  // CPU pool for the resampling before and after the network (not the forward passes: those
+  // run on libtorch's own threads). Not owned; null: single-threaded resampling.
+  ThreadPool* pool = nullptr;
 };
 
 struct StageTimings {

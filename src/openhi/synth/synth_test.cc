@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <numbers>
@@ -530,27 +529,6 @@ TEST(Synth, PydicomReadsSeriesAndMask) {
                               "/src/openhi/synth/check_series.py --exact-blob-hu 55 " +
                               dir.path().string();
   EXPECT_EQ(std::system(command.c_str()), 0) << command;
-}
-
-// Timings of the default and a realistic size; run with --gtest_also_run_disabled_tests.
-TEST(Synth, DISABLED_WritesQuickly) {
-  for (int size : {256, 512}) {
-    TempDir dir;
-    SynthOptions o;
-    o.output_dir = dir.path();
-    if (size == 512) {
-      o.rows = o.columns = 512;
-      o.row_spacing_mm = o.column_spacing_mm = 0.75;
-      o.slices = 138;
-    }
-    const auto start = std::chrono::steady_clock::now();
-    Result<SynthSeries> s = WriteSyntheticSeries(o);
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    std::printf("%dx%dx%d: %.3f s, mask %zu voxels\n", o.columns, o.rows, o.slices, took.count(),
-                s->mask_voxel_count);
-    EXPECT_LT(took.count(), size == 256 ? 1.0 : 5.0);
-  }
 }
 
 }  // namespace

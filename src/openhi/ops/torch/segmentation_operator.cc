@@ -100,6 +100,8 @@ Status TorchSegmentationOperator::Compute(app::InputContext& in, app::OutputCont
   options.threads = threads;
 
   options.cancel = ctx.cancellation();
+  const std::shared_ptr<ThreadPool> pool = ctx.thread_pool();
+  options.pool = pool.get();
 
   const fs::path model_path = ResolveModel(ctx.model_path(), *model_file_);
   OPENHI_ASSIGN_OR_RETURN(std::shared_ptr<const infer::TorchModel> model,
