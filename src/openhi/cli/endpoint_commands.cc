@@ -14,6 +14,7 @@
 #include "openhi/hosting/async_worker.h"
 #include "openhi/hosting/echo_runner.h"
 #include "openhi/hosting/endpoint_service.h"
+#include "openhi/hosting/notifier.h"
 #include "openhi/hosting/sqlite_job_queue.h"
 #include "openhi/http/server.h"
 #include "openhi/objstore/s3_store.h"
@@ -53,6 +54,10 @@ struct CommonFlags {
   double lease_seconds = 30;
   int64_t poll_ms = 250;
   int64_t max_attempts = 3;
+  // Async completion notifications (hosting/notifier.h); the specific URLs override the common one.
+  std::string notification_url;
+  std::string success_notification_url;
+  std::string error_notification_url;
 };
 
 struct ServeFlags : CommonFlags {
@@ -69,6 +74,7 @@ struct ServeFlags : CommonFlags {
 
 struct WorkerFlags : CommonFlags {
   bool exit_when_idle = false;
+  std::string region = "us-east-1";  // "awsRegion" of notifications
 };
 
 // Removes per-process folders (named by pid) left behind by processes that are gone.
@@ -97,13 +103,32 @@ struct Stack {
   std::unique_ptr<hosting::SqliteJobQueue> queue;
   hosting::HostingMetrics metrics;
   hosting::LocationCache locations;
+  std::unique_ptr<hosting::Notifier> notifier;  // null without notification URLs; outlives workers
   std::unique_ptr<hosting::AsyncWorkers> workers;
   std::string output_uri, failure_uri;
 };
 
+// The notification URLs of the flags, validated (kInvalidArgument for a bad one).
+Result<hosting::NotificationConfig> NotificationsFromFlags(const CommonFlags& f,
+                                                           const std::string& region) {
+  hosting::NotificationConfig n;
+  n.region = region;
+  n.success_url =
+      f.success_notification_url.empty() ? f.notification_url : f.success_notification_url;
+  n.error_url = f.error_notification_url.empty() ? f.notification_url : f.error_notification_url;
+  for (auto [flag, url] : {std::pair{"--notification-url", &f.notification_url},
+                           std::pair{"--success-notification-url", &f.success_notification_url},
+                           std::pair{"--error-notification-url", &f.error_notification_url}}) {
+    if (!url->empty()) OPENHI_RETURN_IF_ERROR(hosting::ValidateNotificationUrl(flag, *url));
+  }
+  return n;
+}
+
 Status BuildStack(const CommonFlags& f, const std::string& output_path,
-                  const std::string& failure_path, Stack& s) {
+                  const std::string& failure_path, const std::string& region, Stack& s) {
   if (f.model_dir.empty()) return InvalidArgument("--model-dir is required");
+  OPENHI_ASSIGN_OR_RETURN(hosting::NotificationConfig notifications,
+                          NotificationsFromFlags(f, region));
   if (!f.s3_endpoint.empty()) {
     objstore::SetDefaultS3Config(objstore::S3Config::FromEnvironment(f.s3_endpoint));
   }
@@ -143,7 +168,10 @@ Status BuildStack(const CommonFlags& f, const std::string& output_path,
   wo.poll_interval = std::chrono::milliseconds(f.poll_ms);
   wo.lease = std::chrono::milliseconds(static_cast<int64_t>(f.lease_seconds * 1000));
   wo.max_attempts = f.max_attempts;
-  s.workers = std::make_unique<hosting::AsyncWorkers>(*s.queue, *s.engine, s.locations, s.metrics, wo);
+  if (notifications.enabled()) s.notifier = hosting::MakeHttpNotifier(s.metrics);
+  wo.notifications = std::move(notifications);
+  s.workers = std::make_unique<hosting::AsyncWorkers>(*s.queue, *s.engine, s.locations, s.metrics,
+                                                      wo, s.notifier.get());
   return Status::Ok();
 }
 
@@ -169,6 +197,13 @@ void AddCommonFlags(CLI::App* c, CommonFlags& f) {
       ->capture_default_str();
   c->add_option("--max-attempts", f.max_attempts, "Deliveries of an async job before it fails")
       ->capture_default_str();
+  c->add_option("--notification-url", f.notification_url,
+                "http(s) URL that gets a JSON POST (SageMaker SNS message shape) when an async job "
+                "completes or fails; best effort, 5 s timeout, retried on 5xx");
+  c->add_option("--success-notification-url", f.success_notification_url,
+                "Like --notification-url, for completed jobs only (SuccessTopic)");
+  c->add_option("--error-notification-url", f.error_notification_url,
+                "Like --notification-url, for failed jobs only (ErrorTopic)");
   // Hidden: which ModelRunner (see MakeModelRunner); "echo" for tests until the app runner lands.
   c->add_option("--runner", f.runner)->group("");
 }
@@ -176,7 +211,9 @@ void AddCommonFlags(CLI::App* c, CommonFlags& f) {
 int Serve(const ServeFlags& f) {
   auto fail = [](const Status& s) { return PrintError("EndpointServe", s); };
   Stack s;
-  if (Status st = BuildStack(f, f.output_path, f.failure_path, s); !st.ok()) return fail(st);
+  if (Status st = BuildStack(f, f.output_path, f.failure_path, f.region, s); !st.ok()) {
+    return fail(st);
+  }
 
   hosting::EndpointServiceOptions so;
   if (!f.credentials_file.empty()) {
@@ -226,7 +263,7 @@ int Work(const WorkerFlags& f) {
   auto fail = [](const Status& s) { return PrintError("EndpointWorker", s); };
   Stack s;
   if (f.workers == 0) return fail(InvalidArgument("--workers must be at least 1 for a worker"));
-  if (Status st = BuildStack(f, "", "", s); !st.ok()) return fail(st);
+  if (Status st = BuildStack(f, "", "", f.region, s); !st.ok()) return fail(st);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   s.workers->Start();
@@ -288,6 +325,8 @@ void AddEndpointCommands(CLI::App& app, int* exit_code) {
   worker->add_option("--workers", wf->workers, "Jobs run at once")->capture_default_str();
   worker->add_flag("--exit-when-idle", wf->exit_when_idle,
                    "Exit once no job is pending or running (drain and stop)");
+  worker->add_option("--region", wf->region, "awsRegion of async notifications")
+      ->capture_default_str();
   worker->callback([wf, exit_code] { *exit_code = Work(*wf); });
 }
 

@@ -32,9 +32,9 @@ std::string_view ErrorCodeFor(const InvocationError& e) {
 }  // namespace
 
 AsyncWorkers::AsyncWorkers(JobQueue& queue, InvocationEngine& engine, LocationCache& locations,
-                           HostingMetrics& metrics, WorkerOptions options)
+                           HostingMetrics& metrics, WorkerOptions options, Notifier* notifier)
     : queue_(queue), engine_(engine), locations_(locations), metrics_(metrics),
-      options_(std::move(options)) {}
+      options_(std::move(options)), notifier_(notifier) {}
 
 AsyncWorkers::~AsyncWorkers() { Stop(); }
 
@@ -122,7 +122,7 @@ Result<bool> AsyncWorkers::RunOne() {
 }
 
 void AsyncWorkers::Finish(const ClaimedJob& job, bool succeeded, const std::string& object_json,
-                          const std::string& error) {
+                          const std::string& error, const std::string& failure_reason) {
   {
     std::lock_guard lock(mu_);
     auto it = in_flight_.find(job.seq);
@@ -153,8 +153,20 @@ void AsyncWorkers::Finish(const ClaimedJob& job, bool succeeded, const std::stri
   if (done.code() == StatusCode::kAborted) {
     metrics_.RecordAsyncDrop();
     LogWarn("hosting.worker " + done.message());
-  } else if (!done.ok()) {
+    return;
+  }
+  if (!done.ok()) {
     LogError("hosting.worker cannot complete " + job.spec.inference_id + ": " + done.ToString());
+    return;
+  }
+  // Completed by this delivery: the one place a job is announced.
+  const std::string& url =
+      succeeded ? options_.notifications.success_url : options_.notifications.error_url;
+  if (notifier_ != nullptr && !url.empty()) {
+    notifier_->Notify(Notification{
+        url, job.spec.inference_id,
+        NotificationBody(job.spec, succeeded, options_.notifications.region, NowEpochSeconds(),
+                         failure_reason)});
   }
 }
 
@@ -163,7 +175,8 @@ void AsyncWorkers::Process(const ClaimedJob& job) {
   const auto start = std::chrono::steady_clock::now();
   auto fail = [&](std::string_view code, const std::string& message, int original = 0) {
     LogInfo("hosting.async_failed id=" + spec.inference_id + " code=" + std::string(code));
-    Finish(job, false, FailureJson(job, code, message, original), message);
+    Finish(job, false, FailureJson(job, code, message, original), message,
+           std::string(code) + ": " + message);
     metrics_.RecordInvocation(
         InvocationMode::kAsync, false,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());

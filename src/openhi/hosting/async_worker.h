@@ -15,6 +15,10 @@
 // "RequestTTLExpired" | "InvocationTimeout" | "InternalFailure" | "MaxDeliveriesExceeded",
 // "Message", "OriginalStatusCode" (for ModelError), "Attempt"}.
 //
+// Notifications: with a Notifier and a URL in options.notifications, a job that this delivery
+// completed (Complete succeeded, so exactly once per job) is announced to the success or error URL
+// (notifier.h). A delivery that lost its lease, or could not write its object, announces nothing.
+//
 // Thread safety: Start/Stop/Wake may be called from any thread; RunOne is for tests and tools.
 #include <atomic>
 #include <chrono>
@@ -30,6 +34,7 @@
 #include "openhi/hosting/invocation_engine.h"
 #include "openhi/hosting/job_queue.h"
 #include "openhi/hosting/locations.h"
+#include "openhi/hosting/notifier.h"
 
 namespace openhi::hosting {
 
@@ -42,13 +47,15 @@ struct WorkerOptions {
   std::chrono::milliseconds lease{30000};  // renewed every lease/3 while a job runs
   int64_t max_attempts = 3;                // deliveries before a job is failed for good
   uint64_t max_input_bytes = 64u << 20;
+  NotificationConfig notifications;  // used only with a Notifier
 };
 
 class AsyncWorkers {
  public:
-  // `queue`, `engine`, `locations` and `metrics` must outlive this object.
+  // `queue`, `engine`, `locations`, `metrics` and `notifier` (nullable: no notifications) must
+  // outlive this object.
   AsyncWorkers(JobQueue& queue, InvocationEngine& engine, LocationCache& locations,
-               HostingMetrics& metrics, WorkerOptions options);
+               HostingMetrics& metrics, WorkerOptions options, Notifier* notifier = nullptr);
   ~AsyncWorkers();  // Stop()
 
   void Start();  // starts options.threads workers and the heartbeat thread (none if 0 threads)
@@ -66,15 +73,17 @@ class AsyncWorkers {
   void WorkerLoop();
   void HeartbeatLoop();
   void Process(const ClaimedJob& job);
-  // Writes the output or failure object and completes the job, unless the lease was lost.
+  // Writes the output or failure object and completes the job, unless the lease was lost; then
+  // sends the notification. `failure_reason` ("<ErrorCode>: <Message>") is for notifications.
   void Finish(const ClaimedJob& job, bool succeeded, const std::string& object_json,
-              const std::string& error);
+              const std::string& error, const std::string& failure_reason = "");
 
   JobQueue& queue_;
   InvocationEngine& engine_;
   LocationCache& locations_;
   HostingMetrics& metrics_;
   const WorkerOptions options_;
+  Notifier* const notifier_;
 
   std::mutex mu_;
   std::condition_variable cv_;     // wakes workers

@@ -87,6 +87,12 @@ std::string HostingMetrics::Render(const ModelCacheStats& cache,
   Line(out, "# TYPE openhi_hosting_async_stale_results_total counter\n"
             "openhi_hosting_async_stale_results_total %llu\n",
        static_cast<unsigned long long>(stale_drops_.load()));
+  out += "# HELP openhi_hosting_notifications_total Async completion notifications by result.\n";
+  out += "# TYPE openhi_hosting_notifications_total counter\n";
+  Line(out, "openhi_hosting_notifications_total{result=\"ok\"} %llu\n",
+       static_cast<unsigned long long>(notifications_[1].load()));
+  Line(out, "openhi_hosting_notifications_total{result=\"failed\"} %llu\n",
+       static_cast<unsigned long long>(notifications_[0].load()));
   Line(out, "# TYPE openhi_hosting_active_invocations gauge\nopenhi_hosting_active_invocations %zu\n",
        active);
   out += "# HELP openhi_hosting_model_loads_total Model loads by outcome.\n";

@@ -36,6 +36,9 @@ class HostingMetrics {
   void RecordInvocation(InvocationMode mode, bool ok, double seconds);
   void RecordPickup(double seconds);  // enqueue -> first claim
   void RecordAsyncDrop() { stale_drops_++; }  // a stale delivery dropped its result
+  // A completion notification (notifier.h) was delivered, or given up on.
+  void RecordNotification(bool ok) { notifications_[ok ? 1 : 0]++; }
+  uint64_t notifications(bool ok) const { return notifications_[ok ? 1 : 0].load(); }
 
   std::string Render(const ModelCacheStats& cache, const std::optional<QueueDepth>& queue,
                      size_t active_invocations) const;
@@ -48,6 +51,7 @@ class HostingMetrics {
   std::array<LatencyHistogram, 2> latency_;
   LatencyHistogram pickup_;
   std::atomic<uint64_t> stale_drops_{0};
+  std::array<std::atomic<uint64_t>, 2> notifications_{};  // [failed, ok]
 };
 
 }  // namespace openhi::hosting
