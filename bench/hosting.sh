@@ -8,6 +8,8 @@
 #         voxels, default 24 x 64 x 64) read from a store served in-process.
 # Usage: bench/hosting.sh [BUILD_DIR] [REQUESTS] [APP_REQUESTS]
 #   REQUESTS (default 2000) per configuration for echo, APP_REQUESTS (default 1000) for app.
+#   One app run takes ~0.13 s at concurrency 1 on a 2-core VM (the 96^3 sliding window of the
+#   band model dominates): the app mode's 6 x 1000 requests then take about 10 minutes.
 #   MODES="echo app" (default) picks the runners; APP_SLICES, APP_ROWS, APP_ASYNC_JOBS (default
 #   100), APP_COLD_LOADS (default 10) size the app run.
 # Work files go to /dev/shm when it exists, so disk flushes do not drown the HTTP overhead.

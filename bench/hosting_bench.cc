@@ -15,7 +15,10 @@
 // Prints one JSON object: per-invocation p50/p99 (microseconds) for in-process calls
 // (InvocationEngine::Run), the container path (POST /invocations) and the SigV4 runtime path
 // (POST /endpoints/E/invocations), at concurrency 1 and 8, and the added p50/p99 of both HTTP
-// paths over in-process; async submit-to-runner-start latency (HTTP, SigV4, durable enqueue,
+// paths over in-process ("added_*"). Under "outside_runner" the same per request minus that
+// request's own ModelRunner::Invoke time (paired by inference id, sent as
+// X-Amzn-SageMaker-Inference-Id): for the app, whose run time varies by tens of ms from run to
+// run, this is the server's cost without the app's spread. Then: async submit-to-runner-start latency (HTTP, SigV4, durable enqueue,
 // wake, claim, input read, model lookup); model cold load (unpack + Load: for the app,
 // InspectPackage) against a warm cache hit; for the app also the first invocation of a freshly
 // loaded package (which loads the TorchScript model into the package's ResourceCache) against
@@ -76,16 +79,23 @@ nlohmann::json Summary(std::vector<double> v) {
   return {{"n", v.size()}, {"p50_us", pct(0.50)}, {"p99_us", pct(0.99)}, {"max_us", v.back()}};
 }
 
-// Runs fn(thread_index) -> latencies for `threads` threads of n/threads requests each.
+// One timed request: its inference id and latency (microseconds).
+struct Sample {
+  std::string id;
+  double us = 0;
+  Clock::time_point start;  // when the client started it
+};
+
+// Runs fn(thread_index, count) -> samples for `threads` threads of n/threads requests each.
 template <typename Fn>
-std::vector<double> RunConcurrent(size_t n, size_t threads, Fn fn) {
-  std::vector<std::vector<double>> per(threads);
+std::vector<Sample> RunConcurrent(size_t n, size_t threads, Fn fn) {
+  std::vector<std::vector<Sample>> per(threads);
   std::vector<std::thread> ts;
   for (size_t t = 0; t < threads; ++t) {
     ts.emplace_back([&, t] { per[t] = fn(t, n / threads); });
   }
   for (auto& t : ts) t.join();
-  std::vector<double> all;
+  std::vector<Sample> all;
   for (auto& p : per) all.insert(all.end(), p.begin(), p.end());
   return all;
 }
@@ -132,9 +142,10 @@ class Conn {
   int fd_;
 };
 
-std::string ContainerRequest() {
+std::string ContainerRequest(const std::string& inference_id) {
   return "POST /invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-         "X-Amzn-SageMaker-Target-Model: model.tar.gz\r\nContent-Length: " +
+         "X-Amzn-SageMaker-Target-Model: model.tar.gz\r\nX-Amzn-SageMaker-Inference-Id: " +
+         inference_id + "\r\nContent-Length: " +
          std::to_string(g_body.size()) + "\r\n\r\n" + g_body;
 }
 
@@ -151,7 +162,8 @@ std::string SignedRequest(const std::string& path, const std::string& body,
   return r;
 }
 
-// Records when each async job reached the runner; otherwise the wrapped runner.
+// Records when each invocation reached the runner and how long its Invoke took; otherwise the
+// wrapped runner.
 class TimedRunner : public ModelRunner {
  public:
   explicit TimedRunner(ModelRunner& inner) : inner_(inner) {}
@@ -159,14 +171,34 @@ class TimedRunner : public ModelRunner {
     return inner_.Load(dir);
   }
   Result<InvocationResult> Invoke(const LoadedModel& m, const InvocationInput& in) override {
+    const auto start = Clock::now();
     {
       std::lock_guard lock(mu);
-      started[in.inference_id] = Clock::now();
+      started[in.inference_id] = start;
     }
-    return inner_.Invoke(m, in);
+    auto result = inner_.Invoke(m, in);
+    const double us = Us(Clock::now() - start);
+    std::lock_guard lock(mu);
+    invoke_us[in.inference_id] = us;
+    return result;
+  }
+  // The Invoke time of `inference_id` (microseconds); aborts when it never ran.
+  double InvokeUs(const std::string& inference_id) {
+    std::lock_guard lock(mu);
+    auto it = invoke_us.find(inference_id);
+    if (it == invoke_us.end()) std::abort();
+    return it->second;
+  }
+  // When Invoke of `inference_id` started; aborts when it never ran.
+  Clock::time_point InvokeStart(const std::string& inference_id) {
+    std::lock_guard lock(mu);
+    auto it = started.find(inference_id);
+    if (it == started.end()) std::abort();
+    return it->second;
   }
   std::mutex mu;
   std::map<std::string, Clock::time_point> started;
+  std::map<std::string, double> invoke_us;
 
  private:
   ModelRunner& inner_;
@@ -307,6 +339,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "warm-up: %s\n", o.error->status.ToString().c_str());
       return 1;
     }
+    if (app_mode) {  // the last warm run's operator times, for reference
+      report["app_warm_run_operator_seconds"] = nlohmann::json::object();
+      for (const auto& op : o.response["summary"]["runs"][0]["operators"]) {
+        report["app_warm_run_operator_seconds"][op["name"].get<std::string>()] = op["seconds"];
+      }
+      report["app_warm_run_outputs"] = o.response["outputs"].size();
+    }
   }
   // Result files pile up in the output folder (hundreds of KB per app run): emptied between
   // phases, outside the timed requests.
@@ -322,48 +361,73 @@ int main(int argc, char** argv) {
   };
   for (size_t conc : {size_t{1}, size_t{8}}) {
     const std::string c = "c" + std::to_string(conc);
+    // Each path: latency per request, and latency minus the runner's own Invoke time for that
+    // request (paired by inference id), which takes the app's run-to-run spread out of the
+    // comparison.
+    auto record = [&](const std::string& path, const std::vector<Sample>& samples) {
+      std::vector<double> latency, outside, before, after;
+      for (const Sample& smp : samples) {
+        latency.push_back(smp.us);
+        outside.push_back(smp.us - runner.InvokeUs(smp.id));
+        before.push_back(Us(runner.InvokeStart(smp.id) - smp.start));
+        after.push_back(outside.back() - before.back());
+      }
+      report[path][c] = Summary(latency);
+      report["outside_runner"][path][c] = Summary(outside);
+      // Where that time goes: request start -> Invoke start, Invoke end -> response read.
+      report["outside_runner_split"][path][c] = {{"before_invoke", Summary(before)},
+                                                 {"after_invoke", Summary(after)}};
+    };
+    const std::string cp = c + "-";
     clear_outputs();
-    report["in_process"][c] = Summary(RunConcurrent(requests, conc, [&](size_t t, size_t n) {
-      std::vector<double> lat;
+    record("in_process", RunConcurrent(requests, conc, [&](size_t t, size_t n) {
+      std::vector<Sample> lat;
       InvocationRequest r = ir;
       for (size_t i = 0; i < n; ++i) {
-        r.inference_id = "ip" + std::to_string(t) + "-" + std::to_string(i);
+        r.inference_id = "ip" + cp + std::to_string(t) + "-" + std::to_string(i);
         r.output_key_prefix = r.inference_id + "/";
         auto s = Clock::now();
         if (!engine.Run(r).ok()) std::abort();
-        lat.push_back(Us(Clock::now() - s));
+        lat.push_back({r.inference_id, Us(Clock::now() - s), s});
       }
       return lat;
     }));
     clear_outputs();
-    report["container_invocations"][c] = Summary(RunConcurrent(requests, conc, [&](size_t, size_t n) {
+    record("container_invocations", RunConcurrent(requests, conc, [&](size_t t, size_t n) {
       Conn conn(port);
-      const std::string req = ContainerRequest();
-      std::vector<double> lat;
+      std::vector<Sample> lat;
       for (size_t i = 0; i < n; ++i) {
+        const std::string id = "ct" + cp + std::to_string(t) + "-" + std::to_string(i);
+        const std::string req = ContainerRequest(id);
         auto s = Clock::now();
         if (conn.RoundTrip(req) != 200) std::abort();
-        lat.push_back(Us(Clock::now() - s));
+        lat.push_back({id, Us(Clock::now() - s), s});
       }
       return lat;
     }));
     clear_outputs();
-    report["runtime_sigv4"][c] = Summary(RunConcurrent(requests, conc, [&](size_t, size_t n) {
+    record("runtime_sigv4", RunConcurrent(requests, conc, [&](size_t t, size_t n) {
       Conn conn(port);
-      std::vector<double> lat;
+      std::vector<Sample> lat;
       for (size_t i = 0; i < n; ++i) {
+        const std::string id = "rt" + cp + std::to_string(t) + "-" + std::to_string(i);
         // Signing is client work, done before the clock starts.
         std::string req = SignedRequest("/endpoints/bench/invocations", g_body,
                                         {{"Content-Type", "application/json"},
-                                         {"X-Amzn-SageMaker-Target-Model", "model.tar.gz"}});
+                                         {"X-Amzn-SageMaker-Target-Model", "model.tar.gz"},
+                                         {"X-Amzn-SageMaker-Inference-Id", id}});
         auto s = Clock::now();
         if (conn.RoundTrip(req) != 200) std::abort();
-        lat.push_back(Us(Clock::now() - s));
+        lat.push_back({id, Us(Clock::now() - s), s});
       }
       return lat;
     }));
-    report["added_container"][c] = Added(report["container_invocations"][c], report["in_process"][c]);
-    report["added_runtime_sigv4"][c] = Added(report["runtime_sigv4"][c], report["in_process"][c]);
+    for (const char* path : {"container_invocations", "runtime_sigv4"}) {
+      const std::string added = std::string("added_") + path;
+      report[added][c] = Added(report[path][c], report["in_process"][c]);
+      report["outside_runner"][added][c] =
+          Added(report["outside_runner"][path][c], report["outside_runner"]["in_process"][c]);
+    }
   }
 
   clear_outputs();

@@ -20,7 +20,8 @@ struct RunnerConfig {
 
 // THE runner factory: the one place that decides which ModelRunner `openhi endpoint` hosts.
 //   "echo": hosting::EchoRunner (tests, benchmarks).
-//   "app":  the app-package runner (runner/run_app.h, RunAppPackage), the default.
+//   "app":  the app-package runner (runner/hosted_app_runner.h, HostedAppRunner over RunAppPackage),
+//           the default.
 // kInvalidArgument for an unknown kind. "app" sets AWS_ENDPOINT_URL_MEDICAL_IMAGING from
 // config.store_endpoint (process-wide) when given.
 Result<std::unique_ptr<hosting::ModelRunner>> MakeModelRunner(std::string_view kind,
