@@ -2,9 +2,14 @@
 # bench/app (issue #5): the spleen app end to end on the shared LIDC 2 mm CT (138 x 512 x 512)
 # with the bundle-architecture UNet (tools/make_test_models.py, seed 0) and 2 threads, per stage
 # (time and peak RSS) against its compute bound (pure libtorch forward passes over the same
-# number of windows, batch 4) measured in the same process; then the per-window cost of the
-# TorchModel preparations and of thread / allocator settings, each with its output difference
-# from the plain module. See bench/README.md "bench/app".
+# number of windows, batch 4) measured in the same process. Three end-to-end runs:
+#   1. the product: OpenBLAS (the libblas.so.3 alternative) and the retained heap
+#      (core/heap_policy.h, as `openhi run` / `openhi endpoint` set it);
+#   2. glibc's default heap policy (the PyTorch default path), same BLAS;
+#   3. the reference BLAS (Debian libblas3, through LD_LIBRARY_PATH) with the retained heap:
+#      the same BLAS as the issue's MONAI reference figures.
+# Then the per-window cost of the TorchModel preparations and of thread / heap / allocator
+# settings, each with its output difference from the plain module. See bench/README.md.
 #
 #   bash bench/app.sh [forward-batches=3]
 #
@@ -28,10 +33,22 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "BLAS: libblas.so.3 -> $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)"
 echo "uptime: $(uptime)"
 
-echo
-echo "== end to end (apps/spleen_seg, folder input, $THREADS threads) =="
-"$BENCH" --package "$ROOT/apps/spleen_seg" --input "$SERIES" --model "$work/models" \
-  --threads "$THREADS" --output "$work/out" 2> "$work/app.log" || { cat "$work/app.log"; exit 1; }
+REFERENCE_BLAS=/usr/lib/x86_64-linux-gnu/blas
+end_to_end() {  # TITLE ENV... -- BENCH ARGS
+  local title=$1; shift
+  echo
+  echo "== end to end: $title (apps/spleen_seg, folder input, $THREADS threads) =="
+  env "$@" "$BENCH" --package "$ROOT/apps/spleen_seg" --input "$SERIES" --model "$work/models" \
+    --threads "$THREADS" --output "$work/out" 2> "$work/app.log" || { cat "$work/app.log"; exit 1; }
+  rm -rf "$work/out"
+}
+end_to_end "OpenBLAS, retained heap (the product)" OPENHI_BENCH=1
+end_to_end "OpenBLAS, glibc default heap" OPENHI_HEAP_RETAIN=0
+if [[ -e $REFERENCE_BLAS/libblas.so.3 ]]; then
+  end_to_end "reference BLAS, retained heap" LD_LIBRARY_PATH=$REFERENCE_BLAS
+else
+  echo "-- reference BLAS: $REFERENCE_BLAS/libblas.so.3 missing (Debian libblas3), skipped"
+fi
 
 echo
 echo "== compute bound: TorchModel preparations (per window, batch 4, $THREADS threads) =="
@@ -40,8 +57,9 @@ echo "== compute bound: TorchModel preparations (per window, batch 4, $THREADS t
 
 echo
 echo "== compute bound: thread and allocator settings (default preparation) =="
-for setting in "BASELINE=none" "OMP_NUM_THREADS=$THREADS" "OPENBLAS_NUM_THREADS=1" \
-               "OMP_WAIT_POLICY=PASSIVE" ; do
+for setting in "BASELINE=none" "OPENHI_HEAP_RETAIN=0" "OMP_NUM_THREADS=$THREADS" \
+               "OPENBLAS_NUM_THREADS=1" "OMP_WAIT_POLICY=PASSIVE" \
+               "LD_LIBRARY_PATH=$REFERENCE_BLAS" ; do
   echo "-- $setting"
   env $setting "$BENCH" --forward "$work/models/model.ts" --threads "$THREADS" \
     --batches "$BATCHES" --variants plain | grep "per window"
@@ -49,7 +67,7 @@ done
 JEMALLOC=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 if [[ -e $JEMALLOC ]]; then
   echo "-- LD_PRELOAD=$JEMALLOC"
-  LD_PRELOAD=$JEMALLOC "$BENCH" --forward "$work/models/model.ts" --threads "$THREADS" \
+  LD_PRELOAD=$JEMALLOC "$BENCH" --heap system --forward "$work/models/model.ts" --threads "$THREADS" \
     --batches "$BATCHES" --variants plain | grep "per window"
 else
   echo "-- jemalloc: libjemalloc2 not installed, skipped"

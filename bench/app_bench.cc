@@ -3,6 +3,9 @@
 //   bench_app --package APP_DIR_OR_TGZ --input DICOM_DIR --model MODEL_DIR [--threads 2]
 //             [--output DIR] [--repeats 1]
 //   bench_app --forward MODEL.ts [--threads 2] [--batches 3] [--variants plain,freeze,...]
+//   both: [--heap retain|system] (default: OPENHI_HEAP_RETAIN, else retain, as `openhi run` and
+//   `openhi endpoint`: see core/heap_policy.h; "system" leaves glibc's policy, the PyTorch
+//   default path)
 //
 // App mode runs the package once (runner::RunAppPackage: per operator wall time and peak RSS,
 // VmHWM reset before each) and splits the segmentation operator into preprocess / sliding
@@ -11,8 +14,9 @@
 // app ran, in batches of 4 (the last one partial, as the sliding window does). Prints a table,
 // the reference figures of the issue and the ratios (end to end / compute bound, peak RSS).
 //
-// Forward mode compares TorchModel preparations (TorchModelOptions: "freeze", "ofi" =
-// freeze + optimize_for_inference, "channels_last", combined with '+') on one random
+// Forward mode compares TorchModel preparations (TorchModelOptions: "plain" = the module as
+// saved, "tconv" = conv_transpose_as_conv, "freeze", "ofi" = freeze + optimize_for_inference,
+// "channels_last", combined with '+'; "default" = TorchModel::DefaultOptions()) on one random
 // {4, 1, 96, 96, 96} batch: per-window milliseconds (best and median of --batches rounds that
 // interleave the variants, after two warm-up passes each) and the largest absolute difference
 // of each variant's output from the first variant's.
@@ -37,6 +41,7 @@
 #include <vector>
 
 #include "openhi/app/app_paths.h"
+#include "openhi/core/heap_policy.h"
 #include "openhi/core/logging.h"
 #include "openhi/infer/tensor.h"
 #include "openhi/infer/torch_model.h"
@@ -164,9 +169,10 @@ Result<ComputeBound> RunComputeBound(const fs::path& model_file, int64_t windows
 int Usage(const char* argv0) {
   std::fprintf(stderr,
                "usage: %s --package APP_DIR_OR_TGZ --input DICOM_DIR --model MODEL_DIR "
-               "[--threads N] [--output DIR]\n"
+               "[--threads N] [--output DIR] [--heap retain|system]\n"
                "       %s --forward MODEL.ts [--threads N] [--batches N] "
-               "[--variants plain,freeze,freeze+ofi,channels_last,freeze+channels_last]\n",
+               "[--variants plain,tconv,freeze,freeze+ofi,channels_last,default,...] "
+               "[--heap retain|system]\n",
                argv0, argv0);
   return 2;
 }
@@ -266,7 +272,7 @@ int RunForward(const std::map<std::string, std::string>& args, int threads) {
   const int rounds = args.count("--batches") ? std::atoi(args.at("--batches").c_str()) : 3;
   std::string variants = args.count("--variants")
                              ? args.at("--variants")
-                             : "plain,freeze,freeze+ofi,channels_last,freeze+channels_last";
+                             : "plain,tconv,freeze,freeze+ofi,channels_last,freeze+channels_last";
   std::printf("load average before: %s\n", LoadAverage().c_str());
   infer::TorchModel::SetNumThreads(threads);
   const infer::FloatTensor input = RandomBatch(4, 7);
@@ -287,6 +293,8 @@ int RunForward(const std::map<std::string, std::string>& args, int threads) {
     options.freeze = name.find("freeze") != std::string::npos;
     options.optimize_for_inference = name.find("ofi") != std::string::npos;
     options.channels_last = name.find("channels_last") != std::string::npos;
+    options.conv_transpose_as_conv = name.find("tconv") != std::string::npos;
+    if (name == "default") options = infer::TorchModel::DefaultOptions();
     auto model = infer::TorchModel::Load(model_file, options);
     if (!model.ok()) {
       std::fprintf(stderr, "%s\n", model.status().ToString().c_str());
@@ -338,6 +346,12 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
   if (argc % 2 == 0) return Usage(argv[0]);
   const int threads = args.count("--threads") ? std::atoi(args["--threads"].c_str()) : 2;
+  // --heap overrides OPENHI_HEAP_RETAIN; without either the product's policy (retain) applies.
+  if (args.count("--heap")) {
+    if (args["--heap"] != "retain" && args["--heap"] != "system") return Usage(argv[0]);
+    setenv("OPENHI_HEAP_RETAIN", args["--heap"] == "retain" ? "1" : "0", 1);
+  }
+  std::printf("heap policy: %s\n", std::string(HeapPolicyName(RetainFreedHeapMemory())).c_str());
   if (args.count("--forward")) return RunForward(args, threads);
   if (!args.count("--package") || !args.count("--input") || !args.count("--model")) {
     return Usage(argv[0]);

@@ -9,6 +9,7 @@
 #include "openhi/app/app_paths.h"
 #include "openhi/app/package.h"
 #include "openhi/cli/cli_output.h"
+#include "openhi/core/heap_policy.h"
 #include "openhi/infer/analytic_models.h"
 #include "openhi/runner/run_app.h"
 
@@ -67,6 +68,7 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
     app::AppPathFlags flags{f->input, f->output, f->model, f->workdir};
     app::ResolvedAppPaths resolved = app::ResolveAppPaths(flags);
     if (resolved.model_source == "default") resolved.paths.model.clear();  // the package's
+    RetainFreedHeapMemory();  // see core/heap_policy.h: the run's tensors reuse mapped pages
     auto summary = runner::RunAppPackage(f->package, resolved.paths, f->threads);
     if (!summary.ok()) {
       *exit_code = PrintError("Run", summary.status());

@@ -11,6 +11,7 @@
 
 #include "openhi/cli/cli_output.h"
 #include "openhi/core/logging.h"
+#include "openhi/core/heap_policy.h"
 #include "openhi/hosting/async_worker.h"
 #include "openhi/hosting/echo_runner.h"
 #include "openhi/hosting/endpoint_service.h"
@@ -30,6 +31,9 @@ Result<std::unique_ptr<hosting::ModelRunner>> MakeModelRunner(std::string_view k
     if (!config.store_endpoint.empty()) {
       ::setenv("AWS_ENDPOINT_URL_MEDICAL_IMAGING", config.store_endpoint.c_str(), 1);
     }
+    // App runs allocate and free the same large tensors per window: keep freed memory.
+    const HeapPolicy heap = RetainFreedHeapMemory();
+    LogInfo(std::string("endpoint.heap_policy ") + std::string(HeapPolicyName(heap)));
     return runner::MakeHostedAppRunner({config.threads});
   }
   return InvalidArgument("unknown --runner " + std::string(kind) + " (app or echo)");

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "openhi/core/logging.h"
+#include "openhi/infer/internal/conv_transpose_as_conv.h"
 
 namespace openhi::infer {
 
@@ -22,10 +23,10 @@ TorchModel::TorchModel(TorchModel&&) noexcept = default;
 TorchModel& TorchModel::operator=(TorchModel&&) noexcept = default;
 TorchModel::~TorchModel() = default;
 
-// The module as saved: on the spleen UNet with libtorch 1.13 and 2 threads, none of the
-// preparations was faster (freeze folds 13 of its 17 batch norms but measured 0-15 % slower;
-// optimize_for_inference 30-70 % slower; channels-last within noise): bench/README.md,
-// "bench/app".
+// The module as saved with its transposed convolutions as regular ones: on the spleen UNet with
+// libtorch 1.13 and 2 threads, none of the other preparations was faster (freeze folds 13 of
+// its 17 batch norms but measured 0-15 % slower; optimize_for_inference 30-70 % slower;
+// channels-last within noise): bench/README.md, "bench/app".
 TorchModelOptions TorchModel::DefaultOptions() { return TorchModelOptions{}; }
 
 Result<TorchModel> TorchModel::Load(const std::filesystem::path& path) {
@@ -62,6 +63,15 @@ Result<TorchModel> TorchModel::Load(const std::filesystem::path& path,
     } catch (const std::exception& e) {
       applied.freeze = applied.optimize_for_inference = false;
       LogWarn("torch_model_not_frozen path=" + path.string() + " reason=" + e.what());
+    }
+  }
+  if (options.conv_transpose_as_conv) {
+    try {
+      internal::RewriteConvTranspose3d(impl->module);
+    } catch (const c10::Error& e) {
+      applied.conv_transpose_as_conv = false;
+      LogWarn("torch_model_conv_transpose_kept path=" + path.string() +
+              " reason=" + e.what_without_backtrace());
     }
   }
   return TorchModel(std::move(impl), path, applied);

@@ -30,6 +30,11 @@ struct TorchModelOptions {
   // Feeds 5-D inputs in channels-last order (NDHWC, at::MemoryFormat::ChannelsLast3d), the
   // layout oneDNN's 3-D convolutions prefer. Outputs are returned in C order either way.
   bool channels_last = false;
+  // Every aten::conv_transpose3d runs as one regular oneDNN convolution plus a pixel shuffle
+  // (internal/conv_transpose_as_conv.h) instead of libtorch 1.13's im2col + BLAS path. On by
+  // default: faster with either BLAS (with Debian's reference BLAS it removed half of the
+  // spleen UNet's time); outputs equal within float rounding.
+  bool conv_transpose_as_conv = true;
 };
 
 class TorchModel {
@@ -40,7 +45,7 @@ class TorchModel {
   static Result<TorchModel> Load(const std::filesystem::path& path,
                                  const TorchModelOptions& options);
   // Load with DefaultOptions(): the fastest configuration measured that keeps outputs within
-  // float tolerance (today: the module as saved).
+  // float tolerance (today: the module as saved, transposed convolutions as regular ones).
   static Result<TorchModel> Load(const std::filesystem::path& path);
   static TorchModelOptions DefaultOptions();
 

@@ -125,7 +125,9 @@ TEST(TorchModel, SlidingWindowWithPointwiseModelEqualsWholeVolumeForward) {
 // The preparations of TorchModelOptions on the spleen bundle's UNet architecture (seeded
 // weights from tools/make_test_models.py, Debian's python3-torch): outputs within float
 // tolerance of the module as saved.
-TEST(TorchModel, FrozenAndChannelsLastUnetMatchesThePlainModule) {
+// The bundle-architecture UNet under every preparation, transposed convolutions rewritten or
+// not, against the module as saved.
+TEST(TorchModel, PreparedUnetMatchesTheModuleAsSaved) {
   const TempDir dir("unet_options");
   const auto path = dir / "unet.ts";
   const std::string command = std::string("/usr/bin/python3 ") + OPENHI_SOURCE_DIR +
@@ -138,7 +140,9 @@ TEST(TorchModel, FrozenAndChannelsLastUnetMatchesThePlainModule) {
   for (size_t i = 0; i < in.data.size(); ++i) {
     in.data[i] = float((i * 2654435761u) % 1000) / 999.0f;
   }
-  auto plain = TorchModel::Load(path, TorchModelOptions{});
+  TorchModelOptions as_saved;
+  as_saved.conv_transpose_as_conv = false;
+  auto plain = TorchModel::Load(path, as_saved);
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
   auto expected = plain->Forward(in);
   ASSERT_TRUE(expected.ok()) << expected.status().ToString();
@@ -147,11 +151,12 @@ TEST(TorchModel, FrozenAndChannelsLastUnetMatchesThePlainModule) {
   for (float v : expected->data) scale = std::max(scale, double(std::fabs(v)));
   ASSERT_GT(scale, 0);
 
-  for (int variant = 1; variant < 8; ++variant) {
+  for (int variant = 1; variant < 16; ++variant) {
     TorchModelOptions options;
     options.freeze = variant & 1;
     options.optimize_for_inference = variant & 2;
     options.channels_last = variant & 4;
+    options.conv_transpose_as_conv = variant & 8;
     auto model = TorchModel::Load(path, options);
     ASSERT_TRUE(model.ok()) << model.status().ToString();
     EXPECT_EQ(model->options().freeze, options.freeze);
