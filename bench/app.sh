@@ -43,6 +43,7 @@ end_to_end() {  # TITLE ENV... -- BENCH ARGS
   rm -rf "$work/out"
 }
 end_to_end "OpenBLAS, retained heap (the product)" OPENHI_BENCH=1
+end_to_end "OpenBLAS, retained heap, malloc on huge pages" GLIBC_TUNABLES=glibc.malloc.hugetlb=1
 end_to_end "OpenBLAS, glibc default heap" OPENHI_HEAP_RETAIN=0
 if [[ -e $REFERENCE_BLAS/libblas.so.3 ]]; then
   end_to_end "reference BLAS, retained heap" LD_LIBRARY_PATH=$REFERENCE_BLAS
@@ -53,22 +54,26 @@ fi
 echo
 echo "== compute bound: TorchModel preparations (per window, batch 4, $THREADS threads) =="
 "$BENCH" --forward "$work/models/model.ts" --threads "$THREADS" --batches "$BATCHES" \
-  --variants plain,freeze,freeze+ofi,channels_last,freeze+channels_last
+  --variants plain,tconv,freeze+tconv,freeze+ofi+tconv,channels_last+tconv,freeze+channels_last+tconv
 
 echo
-echo "== compute bound: thread and allocator settings (default preparation) =="
-for setting in "BASELINE=none" "OPENHI_HEAP_RETAIN=0" "OMP_NUM_THREADS=$THREADS" \
+echo "== compute bound: thread, heap and allocator settings (default preparation) =="
+for setting in "BASELINE=none" "OPENHI_HEAP_RETAIN=0" "GLIBC_TUNABLES=glibc.malloc.hugetlb=1" \
+               "OMP_NUM_THREADS=$THREADS" \
                "OPENBLAS_NUM_THREADS=1" "OMP_WAIT_POLICY=PASSIVE" \
                "LD_LIBRARY_PATH=$REFERENCE_BLAS" ; do
   echo "-- $setting"
   env $setting "$BENCH" --forward "$work/models/model.ts" --threads "$THREADS" \
-    --batches "$BATCHES" --variants plain | grep "per window"
+    --batches "$BATCHES" --variants default | grep "per window"
 done
+echo "-- PyTorch's default path: the module as saved, glibc's default heap"
+"$BENCH" --heap system --forward "$work/models/model.ts" --threads "$THREADS" \
+  --batches "$BATCHES" --variants plain | grep "per window"
 JEMALLOC=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 if [[ -e $JEMALLOC ]]; then
   echo "-- LD_PRELOAD=$JEMALLOC"
   LD_PRELOAD=$JEMALLOC "$BENCH" --heap system --forward "$work/models/model.ts" --threads "$THREADS" \
-    --batches "$BATCHES" --variants plain | grep "per window"
+    --batches "$BATCHES" --variants default | grep "per window"
 else
   echo "-- jemalloc: libjemalloc2 not installed, skipped"
 fi

@@ -47,6 +47,7 @@
 #include "openhi/client/testing/served_store.h"
 #include "openhi/core/clock.h"
 #include "openhi/core/file_util.h"
+#include "openhi/core/heap_policy.h"
 #include "openhi/core/logging.h"
 #include "openhi/hosting/async_worker.h"
 #include "openhi/hosting/echo_runner.h"
@@ -289,6 +290,8 @@ int main(int argc, char** argv) {
   report["runner"] = runner_kind;
   AppFixture fixture;
   if (app_mode) {
+    // As `openhi endpoint serve` does for the app runner (OPENHI_HEAP_RETAIN=0 turns it off).
+    report["heap_policy"] = std::string(HeapPolicyName(RetainFreedHeapMemory()));
     model_dir = work_dir / "app-models";
     auto f = PrepareApp(app_dir, work_dir, model_dir, slices, rows);
     if (!f.ok()) {

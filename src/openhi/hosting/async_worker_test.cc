@@ -13,22 +13,6 @@ namespace {
 
 using namespace testing;
 
-JobSpec Job(Stack& s, const std::string& id, const std::string& input_uri,
-            const std::string& target = "model.tar.gz") {
-  JobSpec j;
-  j.inference_id = id;
-  j.target_model = target;
-  j.input_location = input_uri;
-  j.output_dir_uri = s.out_uri;
-  j.output_key = id + ".out";
-  j.failure_dir_uri = s.fail_uri;
-  j.failure_key = id + "-error.out";
-  j.enqueued_at = NowEpochSeconds();
-  j.expires_at = j.enqueued_at + 3600;
-  j.invocation_timeout_s = 60;
-  return j;
-}
-
 nlohmann::json Parse(const std::string& s) { return nlohmann::json::parse(s, nullptr, false); }
 
 TEST(AsyncWorkers, WritesTheResultObjectAndCompletes) {

@@ -58,24 +58,6 @@ class StaleQueue : public JobQueue {
   JobQueue& q_;
 };
 
-JobSpec Job(Stack& s, const std::string& id, const std::string& input_uri,
-            const std::string& target = "model.tar.gz") {
-  JobSpec j;
-  j.inference_id = id;
-  j.endpoint_name = "ep";
-  j.target_model = target;
-  j.input_location = input_uri;
-  j.output_dir_uri = s.out_uri;
-  j.output_key = id + ".out";
-  j.failure_dir_uri = s.fail_uri;
-  j.failure_key = id + "-error.out";
-  j.content_type = "application/json";
-  j.enqueued_at = NowEpochSeconds();
-  j.expires_at = j.enqueued_at + 3600;
-  j.invocation_timeout_s = 60;
-  return j;
-}
-
 WorkerOptions WithUrls(std::string success, std::string error) {
   WorkerOptions o;
   o.notifications.success_url = std::move(success);

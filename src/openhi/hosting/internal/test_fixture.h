@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "openhi/core/clock.h"
 #include "openhi/core/file_util.h"
 #include "openhi/hosting/async_worker.h"
 #include "openhi/hosting/echo_runner.h"
@@ -59,5 +60,25 @@ struct Stack {
     return b.ok() ? std::string(AsStringView(*b)) : std::string();
   }
 };
+
+// An async job of endpoint "ep" reading `input_uri`, with its result and failure keys under the
+// stack's output and failure folders (<id>.out, <id>-error.out); expires in an hour.
+inline JobSpec Job(Stack& s, const std::string& id, const std::string& input_uri,
+                   const std::string& target = "model.tar.gz") {
+  JobSpec j;
+  j.inference_id = id;
+  j.endpoint_name = "ep";
+  j.target_model = target;
+  j.input_location = input_uri;
+  j.output_dir_uri = s.out_uri;
+  j.output_key = id + ".out";
+  j.failure_dir_uri = s.fail_uri;
+  j.failure_key = id + "-error.out";
+  j.content_type = "application/json";
+  j.enqueued_at = NowEpochSeconds();
+  j.expires_at = j.enqueued_at + 3600;
+  j.invocation_timeout_s = 60;
+  return j;
+}
 
 }  // namespace openhi::hosting::testing
