@@ -3,7 +3,8 @@ apps/spleen_seg_ahi package (intensity-band model, 40 < HU < 60), which reads a 
 image set from `openhi store serve` (SigV4) and writes a DICOM SEG and an STL to moto S3.
 
 Driven with the real clients: the AWS CLI (`invoke-endpoint --target-model`) and boto3
-(`invoke_endpoint(TargetModel=...)`, `invoke_endpoint_async(InputLocation=s3://...)`). The SEG at
+(`invoke_endpoint(TargetModel=...)`, `invoke_endpoint_async(InputLocation=s3://...)`); a second
+package dropped into the model folder at run time is served by its TargetModel. The SEG at
 the returned location must pass dciodvfy (no "Error" line, as tests/spleen_*_test.cc count them)
 and match the synthetic series' ground-truth mask with Dice >= 0.98, read independently by
 tests/seg_dice.py (Debian's /usr/bin/python3: pydicom + numpy). An unknown image set is a
@@ -134,7 +135,9 @@ class SpleenAppHosting(unittest.TestCase):
             runner="app", store_endpoint=cls.store.endpoint, s3_endpoint=cls.moto.endpoint,
             extra_args=["--output-path", "s3://%s/%s" % (BUCKET, OUTPUT_PREFIX),
                         "--failure-path", "s3://%s/spleen/failure/" % BUCKET,
-                        "--endpoint-name", "spleen"])
+                        "--endpoint-name", "spleen",
+                        # Async requests name no TargetModel; the folder gets a second package.
+                        "--default-model", "model.tar.gz"])
         models = os.path.join(cls.tmp, "models")
         openhi("model", "band", "--lo", str(BAND[0]), "--hi", str(BAND[1]),
                "-o", os.path.join(models, "model.ts"))
@@ -276,6 +279,40 @@ class SpleenAppHosting(unittest.TestCase):
         self.assertEqual(result["attempt"], 1)
         self.check_result(result, inference_id=iid)
         self.assertIsNone(self.s3_get(r["FailureLocation"]))
+
+    def test_a_package_added_at_run_time_is_served(self):
+        # A second package of the same app with a wider band (20 < HU < 80 also labels the 30
+        # and 70 HU tissues around the blob), dropped into the model folder while serving.
+        models = os.path.join(self.tmp, "wide-models")
+        openhi("model", "band", "--lo", "20", "--hi", "80", "-o", os.path.join(models, "model.ts"))
+        staged = os.path.join(self.tmp, "wide-band.tar.gz")
+        openhi("package", APP_DIR, "-m", models, "-o", staged)
+        os.replace(staged, os.path.join(self.ep.model_dir, "wide-band.tar.gz"))
+
+        r = self.sm.invoke_endpoint(EndpointName="spleen", TargetModel="wide-band.tar.gz",
+                                    ContentType="application/json", Body=self.blog_body(),
+                                    InferenceId="boto3-wide-band")
+        self.assertEqual(r["ResponseMetadata"]["HTTPStatusCode"], 200)
+        body = json.loads(r["Body"].read())
+        self.assertEqual(body["model"], "wide-band.tar.gz")
+        self.assertEqual(body["summary"]["app"], self.app["name"])
+        segs = [o for o in body["outputs"] if o["name"].endswith(".dcm")]
+        self.assertEqual(len(segs), 1, body["outputs"])
+        path = os.path.join(self.tmp, "wide-band.dcm")
+        with open(path, "wb") as f:
+            f.write(self.s3_get(segs[0]["location"]))
+        self.assertEqual(dciodvfy_errors(path), [])
+        p = subprocess.run(["/usr/bin/python3", SEG_DICE, path, self.mask] + self.sources,
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        result = json.loads(p.stdout.strip().splitlines()[-1])
+        # The wide band's model ran: it labels the whole blob and the tissue around it.
+        self.assertGreater(result["predicted"], 1.2 * self.mask_voxels, result)
+        # The first package still answers as before.
+        r = self.sm.invoke_endpoint(EndpointName="spleen", TargetModel="model.tar.gz",
+                                    ContentType="application/json", Body=self.blog_body(),
+                                    InferenceId="boto3-after-wide-band")
+        self.check_result(json.loads(r["Body"].read()), inference_id="boto3-after-wide-band")
 
     def test_unknown_image_set_is_a_model_error_and_the_server_stays_up(self):
         try:
