@@ -3,10 +3,11 @@
 # with the bundle-architecture UNet (tools/make_test_models.py, seed 0) and 2 threads, per stage
 # (time and peak RSS) against its compute bound (pure libtorch forward passes over the same
 # number of windows, batch 4) measured in the same process. Three end-to-end runs:
-#   1. the product: OpenBLAS (the libblas.so.3 alternative) and the retained heap
-#      (core/heap_policy.h, as `openhi run` / `openhi endpoint` set it);
-#   2. glibc's default heap policy (the PyTorch default path), same BLAS;
-#   3. the reference BLAS (Debian libblas3, through LD_LIBRARY_PATH) with the retained heap:
+#   1. the product: OpenBLAS (the libblas.so.3 alternative) and the retained heap with its
+#      huge-page reserve (core/heap_policy.h, as `openhi run` / `openhi endpoint` set it);
+#   2. the same without the reserve (OPENHI_HEAP_RESERVE_MB=0);
+#   3. glibc's default heap policy (the PyTorch default path), same BLAS;
+#   4. the reference BLAS (Debian libblas3, through LD_LIBRARY_PATH), heap as the product:
 #      the same BLAS as the MONAI reference figures.
 # Then the per-window cost of the TorchModel preparations and of thread / heap / allocator
 # settings, each with its output difference from the plain module. See bench/README.md.
@@ -43,7 +44,7 @@ end_to_end() {  # TITLE ENV... -- BENCH ARGS
   rm -rf "$work/out"
 }
 end_to_end "OpenBLAS, retained heap (the product)" OPENHI_BENCH=1
-end_to_end "OpenBLAS, retained heap, malloc on huge pages" GLIBC_TUNABLES=glibc.malloc.hugetlb=1
+end_to_end "OpenBLAS, retained heap without the huge-page reserve" OPENHI_HEAP_RESERVE_MB=0
 end_to_end "OpenBLAS, glibc default heap" OPENHI_HEAP_RETAIN=0
 if [[ -e $REFERENCE_BLAS/libblas.so.3 ]]; then
   end_to_end "reference BLAS, retained heap" LD_LIBRARY_PATH=$REFERENCE_BLAS

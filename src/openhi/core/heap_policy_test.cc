@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -39,6 +41,33 @@ TEST(HeapPolicy, LargeBlocksStayInTheHeapOnceFreed) {
   ASSERT_NE(again, nullptr);
   EXPECT_EQ(mallinfo2().hblkhd, mmapped_before);
   std::free(again);
+}
+#endif
+
+TEST(HeapPolicy, ReserveSizeComesFromTheEnvironment) {
+  EXPECT_EQ(HeapReserveBytes(nullptr), size_t{1536} << 20);
+  EXPECT_EQ(HeapReserveBytes(""), size_t{1536} << 20);
+  EXPECT_EQ(HeapReserveBytes("0"), 0u);
+  EXPECT_EQ(HeapReserveBytes("64"), size_t{64} << 20);
+  EXPECT_EQ(HeapReserveBytes("lots"), size_t{1536} << 20);
+}
+
+#if defined(__GLIBC__)
+// The reserve is freed memory kept in the heap and advised for transparent huge pages ("hg" in
+// the VmFlags of /proc/self/smaps).
+TEST(HeapPolicy, ReserveIsKeptAndAdvisedForHugePages) {
+  unsetenv("OPENHI_HEAP_RETAIN");
+  setenv("OPENHI_HEAP_RESERVE_MB", "64", 1);
+  ASSERT_EQ(RetainFreedHeapMemory(), HeapPolicy::kRetain);
+  unsetenv("OPENHI_HEAP_RESERVE_MB");
+  EXPECT_GE(mallinfo2().fordblks, size_t{60} << 20);
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool advised = false;
+  while (std::getline(smaps, line)) {
+    if (line.rfind("VmFlags:", 0) == 0 && line.find(" hg") != std::string::npos) advised = true;
+  }
+  EXPECT_TRUE(advised) << "no mapping advised MADV_HUGEPAGE";
 }
 #endif
 
