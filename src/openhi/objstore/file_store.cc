@@ -77,6 +77,28 @@ class FileStore final : public ObjectStore {
     return out;
   }
 
+  // The temporary files of WriteFileAtomic ("<key>.tmp-<id>") under `prefix`.
+  Result<size_t> RemoveIncompleteWrites(std::string_view prefix) override {
+    std::vector<fs::path> leftovers;
+    std::error_code ec;
+    if (!fs::exists(root_, ec)) return size_t{0};
+    for (auto it = fs::recursive_directory_iterator(
+             root_, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (!it->is_regular_file(ec)) continue;
+      const std::string key = fs::relative(it->path(), root_, ec).generic_string();
+      if (key.find(".tmp-") == std::string::npos) continue;
+      if (key.compare(0, prefix.size(), prefix) != 0) continue;
+      leftovers.push_back(it->path());
+    }
+    if (ec) return Internal("list " + root_.string() + ": " + ec.message());
+    for (const fs::path& p : leftovers) {
+      fs::remove(p, ec);
+      if (ec) return Internal("remove " + p.string() + ": " + ec.message());
+    }
+    return leftovers.size();
+  }
+
   Status Delete(std::string_view key) override {
     OPENHI_RETURN_IF_ERROR(ValidateKey(key));
     std::error_code ec;

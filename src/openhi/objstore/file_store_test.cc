@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 namespace openhi::objstore {
 namespace {
@@ -40,6 +41,25 @@ TEST_F(FileStoreTest, RejectsKeysThatEscapeTheRoot) {
     EXPECT_EQ(store_->Put(k, AsBytes("x")).code(), StatusCode::kInvalidArgument) << k;
     EXPECT_EQ(store_->Get(k).status().code(), StatusCode::kInvalidArgument) << k;
   }
+}
+
+// A process killed inside Put leaves WriteFileAtomic's temporary file: invisible to List, and
+// removed by RemoveIncompleteWrites under its prefix only.
+TEST_F(FileStoreTest, RemoveIncompleteWritesDropsOnlyLeftoversUnderThePrefix) {
+  ASSERT_TRUE(store_->Put("job/1/frame.htj2k", AsBytes("kept")).ok());
+  ASSERT_TRUE(store_->Put("other/frame.htj2k", AsBytes("kept")).ok());
+  for (const char* leftover : {"job/1/frame2.htj2k.tmp-1a2b3c4d", "other/x.tmp-99999999"}) {
+    fs::create_directories((root_ / leftover).parent_path());
+    std::ofstream(root_ / leftover) << "half a frame";
+  }
+  EXPECT_EQ(store_->List("job/")->size(), 1u);
+  auto removed = store_->RemoveIncompleteWrites("job/");
+  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
+  EXPECT_EQ(*removed, 1u);
+  EXPECT_FALSE(fs::exists(root_ / "job/1/frame2.htj2k.tmp-1a2b3c4d"));
+  EXPECT_TRUE(fs::exists(root_ / "other/x.tmp-99999999"));
+  EXPECT_EQ(AsStringView(*store_->Get("job/1/frame.htj2k")), "kept");
+  EXPECT_EQ(*store_->RemoveIncompleteWrites("job/"), 0u);
 }
 
 TEST(OpenLocation, AcceptsFileUrisAndPlainPaths) {

@@ -38,6 +38,13 @@ class ObjectStore {
   virtual Status Sync() = 0;
   // A human-readable URI for `key` (file:///... or s3://...), for manifests and messages.
   virtual std::string Uri(std::string_view key) const = 0;
+  // Removes what interrupted Puts left under `prefix` (a process killed mid-write) and returns
+  // how many leftovers went. Call it only when no Put under `prefix` can be in flight. The
+  // default has nothing to remove: S3 puts are atomic.
+  virtual Result<size_t> RemoveIncompleteWrites(std::string_view prefix) {
+    (void)prefix;
+    return size_t{0};
+  }
 };
 
 // Rejects empty keys, absolute keys, "." or ".." segments, empty segments, backslashes, control

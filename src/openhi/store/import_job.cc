@@ -65,9 +65,16 @@ Status WriteOutputs(const ahi::ImportJob& job, const ImportOutcome& outcome) {
   return out.store->Sync();
 }
 
-// Removes frame blobs that an earlier, dead run of this job wrote but never published.
+// Removes frame blobs that an earlier, dead run of this job wrote but never published, and
+// the half-written blob it was killed in the middle of. The job's lock is held: no run of it
+// can be writing under its prefix.
 Status CollectJobGarbage(Store::Impl& s, const ahi::ImportJob& job) {
   const std::string prefix = FrameBlobPrefix(job.datastore_id, job.id);
+  OPENHI_ASSIGN_OR_RETURN(const size_t incomplete, s.blobs->RemoveIncompleteWrites(prefix));
+  if (incomplete > 0) {
+    LogInfo("import.recovery job=" + job.id +
+            " incomplete_blobs_removed=" + std::to_string(incomplete));
+  }
   OPENHI_ASSIGN_OR_RETURN(auto objects, s.blobs->List(prefix));
   if (objects.empty()) return Status::Ok();
   OPENHI_ASSIGN_OR_RETURN(auto referenced, s.catalog->AllReferencedBlobKeys());
