@@ -55,7 +55,7 @@ fi
 echo
 echo "== compute bound: TorchModel preparations (per window, batch 4, $THREADS threads) =="
 "$BENCH" --forward "$work/models/model.ts" --threads "$THREADS" --batches "$BATCHES" \
-  --variants plain,tconv,freeze+tconv,freeze+ofi+tconv,channels_last+tconv,freeze+channels_last+tconv
+  --variants plain,tconv,default,freeze+tconv+noopt,freeze+ofi+tconv+noopt,channels_last+tconv+noopt
 
 echo
 echo "== compute bound: thread, heap and allocator settings (default preparation) =="

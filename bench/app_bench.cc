@@ -15,8 +15,9 @@
 // the reference figures of the issue and the ratios (end to end / compute bound, peak RSS).
 //
 // Forward mode compares TorchModel preparations (TorchModelOptions: "plain" = the module as
-// saved, "tconv" = conv_transpose_as_conv, "freeze", "ofi" = freeze + optimize_for_inference,
-// "channels_last", combined with '+'; "default" = TorchModel::DefaultOptions()) on one random
+// saved through the optimizing executor, "tconv" = conv_transpose_as_conv, "noopt" =
+// optimize_graph off, "freeze", "ofi" = freeze + optimize_for_inference, "channels_last",
+// combined with '+'; "default" = TorchModel::DefaultOptions()) on one random
 // {4, 1, 96, 96, 96} batch: per-window milliseconds (best and median of --batches rounds that
 // interleave the variants, after two warm-up passes each) and the largest absolute difference
 // of each variant's output from the first variant's.
@@ -294,6 +295,7 @@ int RunForward(const std::map<std::string, std::string>& args, int threads) {
     options.optimize_for_inference = name.find("ofi") != std::string::npos;
     options.channels_last = name.find("channels_last") != std::string::npos;
     options.conv_transpose_as_conv = name.find("tconv") != std::string::npos;
+    options.optimize_graph = name.find("noopt") == std::string::npos;
     if (name == "default") options = infer::TorchModel::DefaultOptions();
     auto model = infer::TorchModel::Load(model_file, options);
     if (!model.ok()) {

@@ -1,6 +1,7 @@
 #include "openhi/infer/torch_model.h"
 
 #include <ATen/Parallel.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/script.h>
 
 #include <string>
@@ -84,6 +85,7 @@ Result<FloatTensor> TorchModel::Forward(const FloatTensor& input) const {
   }
   try {
     c10::InferenceMode guard;
+    torch::jit::GraphOptimizerEnabledGuard optimizer(options_.optimize_graph);
     // from_blob does not copy; the module only reads its input.
     torch::Tensor x = torch::from_blob(const_cast<float*>(input.data.data()), input.shape,
                                        torch::TensorOptions().dtype(torch::kFloat32));

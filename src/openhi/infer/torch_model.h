@@ -35,6 +35,13 @@ struct TorchModelOptions {
   // default: faster with either BLAS (with Debian's reference BLAS it removed half of the
   // spleen UNet's time); outputs equal within float rounding.
   bool conv_transpose_as_conv = true;
+  // Runs forward passes through TorchScript's optimizing graph executor (the PyTorch default:
+  // the first calls run instrumented, then the graph is re-optimized for the shapes seen). Off
+  // by default: the graph then runs as loaded (after the preparations above), per call, through
+  // torch::jit::GraphOptimizerEnabledGuard. On CPU without fusers the optimized graph runs the
+  // same operators (identical logits, same warm speed on the spleen UNet); what it cost was the
+  // first batches' profiling and re-optimization, 0.3-1.8 s of a spleen run (bench/README.md).
+  bool optimize_graph = false;
 };
 
 class TorchModel {

@@ -140,8 +140,11 @@ TEST(TorchModel, PreparedUnetMatchesTheModuleAsSaved) {
   for (size_t i = 0; i < in.data.size(); ++i) {
     in.data[i] = float((i * 2654435761u) % 1000) / 999.0f;
   }
+  // The reference is PyTorch's default path: the module as saved, optimizing executor.
+  EXPECT_FALSE(TorchModel::DefaultOptions().optimize_graph);
   TorchModelOptions as_saved;
   as_saved.conv_transpose_as_conv = false;
+  as_saved.optimize_graph = true;
   auto plain = TorchModel::Load(path, as_saved);
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
   auto expected = plain->Forward(in);
