@@ -18,8 +18,8 @@
 // paths over in-process ("added_*"). Under "outside_runner" the same per request minus that
 // request's own ModelRunner::Invoke time (paired by inference id, sent as
 // X-Amzn-SageMaker-Inference-Id): for the app, whose run time varies by tens of ms from run to
-// run, this is the server's cost without the app's spread. Then: async submit-to-runner-start latency (HTTP, SigV4, durable enqueue,
-// wake, claim, input read, model lookup); model cold load (unpack + Load: for the app,
+// run, this is the server's cost without the app's spread. Then: async submit-to-runner-start
+// latency (HTTP, SigV4, durable enqueue, wake, claim, input read, model lookup); model cold load (unpack + Load: for the app,
 // InspectPackage) against a warm cache hit; for the app also the first invocation of a freshly
 // loaded package (which loads the TorchScript model into the package's ResourceCache) against
 // later ones.
@@ -184,24 +184,24 @@ class TimedRunner : public ModelRunner {
     return result;
   }
   // The Invoke time of `inference_id` (microseconds); aborts when it never ran.
-  double InvokeUs(const std::string& inference_id) {
-    std::lock_guard lock(mu);
-    auto it = invoke_us.find(inference_id);
-    if (it == invoke_us.end()) std::abort();
-    return it->second;
-  }
+  double InvokeUs(const std::string& inference_id) { return Recorded(invoke_us, inference_id); }
   // When Invoke of `inference_id` started; aborts when it never ran.
   Clock::time_point InvokeStart(const std::string& inference_id) {
-    std::lock_guard lock(mu);
-    auto it = started.find(inference_id);
-    if (it == started.end()) std::abort();
-    return it->second;
+    return Recorded(started, inference_id);
   }
   std::mutex mu;
   std::map<std::string, Clock::time_point> started;
   std::map<std::string, double> invoke_us;
 
  private:
+  template <typename Map>
+  typename Map::mapped_type Recorded(const Map& map, const std::string& inference_id) {
+    std::lock_guard lock(mu);
+    auto it = map.find(inference_id);
+    if (it == map.end()) std::abort();
+    return it->second;
+  }
+
   ModelRunner& inner_;
 };
 

@@ -290,7 +290,8 @@ Status CreatePackage(const fs::path& app_dir, const fs::path& model_dir,
   }
 
   if (!out_tar_gz.parent_path().empty()) fs::create_directories(out_tar_gz.parent_path(), ec);
-  const fs::path tmp = out_tar_gz.string() + ".tmp-" + std::to_string(::getpid());
+  const fs::path tmp =
+      out_tar_gz.string() + std::string(kAtomicWriteTempMarker) + std::to_string(::getpid());
   std::unique_ptr<archive, ArchiveWriteDeleter> a(archive_write_new());
   if (archive_write_add_filter_gzip(a.get()) != ARCHIVE_OK ||
       archive_write_set_format_pax_restricted(a.get()) != ARCHIVE_OK) {

@@ -10,8 +10,8 @@
 #include <thread>
 
 #include "openhi/cli/cli_output.h"
-#include "openhi/core/logging.h"
 #include "openhi/core/heap_policy.h"
+#include "openhi/core/logging.h"
 #include "openhi/hosting/async_worker.h"
 #include "openhi/hosting/echo_runner.h"
 #include "openhi/hosting/endpoint_service.h"

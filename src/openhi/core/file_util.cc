@@ -77,7 +77,7 @@ Result<AtomicFileWriter> AtomicFileWriter::Create(const fs::path& path, Durabili
   fs::create_directories(path.parent_path(), ec);
   if (ec) return Internal("create_directories " + path.parent_path().string() + ": " + ec.message());
   fs::path temp = path;
-  temp += ".tmp-" + NewId().substr(0, 8);
+  temp += std::string(kAtomicWriteTempMarker) + NewId().substr(0, 8);
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus("create", temp);
   return AtomicFileWriter(path, std::move(temp), fd, durability);

@@ -2,6 +2,7 @@
 // Small POSIX file helpers with Status errors. Thread-safe (no shared state).
 #include <cstdint>
 #include <filesystem>
+#include <string_view>
 #include <string>
 
 #include "openhi/core/bytes.h"
@@ -19,6 +20,10 @@ enum class Durability {
                     // SyncFilesystem finds little left to flush
   kFsync,           // fsync before the rename
 };
+
+// Marks the temporary files of AtomicFileWriter / WriteFileAtomic: "<path>.tmp-<8 id chars>",
+// renamed over <path> on Commit. A process killed mid-write leaves one behind.
+inline constexpr std::string_view kAtomicWriteTempMarker = ".tmp-";
 
 // Streams a file into place atomically: Create opens a temporary file in the folder of `path`
 // (parent folders are created), Append writes to it, Commit makes it as durable as

@@ -8,7 +8,6 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #include <sys/mman.h>
-#include <unistd.h>
 #endif
 
 #include "openhi/core/logging.h"
@@ -45,13 +44,10 @@ void ReserveHugePageHeap(size_t bytes) {
     LogWarn("heap.reserve_failed bytes=" + std::to_string(bytes));
     return;
   }
-  const long page = sysconf(_SC_PAGESIZE);
-  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;  // x86-64 transparent huge page
   const uintptr_t begin = (reinterpret_cast<uintptr_t>(block) + kHuge - 1) & ~(kHuge - 1);
   const uintptr_t end = (reinterpret_cast<uintptr_t>(block) + bytes) & ~(kHuge - 1);
-  if (page > 0 && end > begin) {
-    (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-  }
+  if (end > begin) (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
   std::free(block);
 }
 #else

@@ -61,38 +61,23 @@ class FileStore final : public ObjectStore {
 
   Result<std::vector<ObjectInfo>> List(std::string_view prefix) override {
     std::vector<ObjectInfo> out;
-    std::error_code ec;
-    if (!fs::exists(root_, ec)) return out;
-    for (auto it = fs::recursive_directory_iterator(
-             root_, fs::directory_options::skip_permission_denied, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (!it->is_regular_file(ec)) continue;
-      std::string key = fs::relative(it->path(), root_, ec).generic_string();
-      if (key.find(".tmp-") != std::string::npos) continue;  // in-flight atomic writes
-      if (key.compare(0, prefix.size(), prefix) != 0) continue;
-      out.push_back({key, static_cast<uint64_t>(it->file_size(ec))});
-    }
-    if (ec) return Internal("list " + root_.string() + ": " + ec.message());
+    OPENHI_RETURN_IF_ERROR(ForEachFile(prefix, [&](const std::string& key, const fs::path& p) {
+      std::error_code ec;
+      if (key.find(kAtomicWriteTempMarker) != std::string::npos) return;  // in-flight writes
+      out.push_back({key, static_cast<uint64_t>(fs::file_size(p, ec))});
+    }));
     std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.key < b.key; });
     return out;
   }
 
-  // The temporary files of WriteFileAtomic ("<key>.tmp-<id>") under `prefix`.
+  // The temporary files of WriteFileAtomic under `prefix`.
   Result<size_t> RemoveIncompleteWrites(std::string_view prefix) override {
     std::vector<fs::path> leftovers;
-    std::error_code ec;
-    if (!fs::exists(root_, ec)) return size_t{0};
-    for (auto it = fs::recursive_directory_iterator(
-             root_, fs::directory_options::skip_permission_denied, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (!it->is_regular_file(ec)) continue;
-      const std::string key = fs::relative(it->path(), root_, ec).generic_string();
-      if (key.find(".tmp-") == std::string::npos) continue;
-      if (key.compare(0, prefix.size(), prefix) != 0) continue;
-      leftovers.push_back(it->path());
-    }
-    if (ec) return Internal("list " + root_.string() + ": " + ec.message());
+    OPENHI_RETURN_IF_ERROR(ForEachFile(prefix, [&](const std::string& key, const fs::path& p) {
+      if (key.find(kAtomicWriteTempMarker) != std::string::npos) leftovers.push_back(p);
+    }));
     for (const fs::path& p : leftovers) {
+      std::error_code ec;
       fs::remove(p, ec);
       if (ec) return Internal("remove " + p.string() + ": " + ec.message());
     }
@@ -118,6 +103,29 @@ class FileStore final : public ObjectStore {
   }
 
  private:
+  // fn(key, path) for every regular file whose key starts with `prefix`, temporaries included.
+  // Walks only the folder that holds the prefix's last complete segment, not the whole root.
+  template <typename Fn>
+  Status ForEachFile(std::string_view prefix, Fn fn) const {
+    fs::path start = root_;
+    if (const size_t slash = prefix.rfind('/'); slash != std::string_view::npos) {
+      const std::string_view folder = prefix.substr(0, slash);
+      if (ValidateKey(folder).ok()) start = root_ / folder;
+    }
+    std::error_code ec;
+    if (!fs::exists(start, ec)) return Status::Ok();
+    for (auto it = fs::recursive_directory_iterator(
+             start, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (!it->is_regular_file(ec)) continue;
+      std::string key = fs::relative(it->path(), root_, ec).generic_string();
+      if (key.compare(0, prefix.size(), prefix) != 0) continue;
+      fn(key, it->path());
+    }
+    if (ec) return Internal("list " + start.string() + ": " + ec.message());
+    return Status::Ok();
+  }
+
   const fs::path root_;
 };
 
